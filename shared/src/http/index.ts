@@ -1,0 +1,3 @@
+export * from './problem';
+export * from './service-app';
+export * from './run-service';
