@@ -7,3 +7,4 @@ export * from './tiers';
 export * from './ports';
 export * from './http';
 export * from './adapters';
+export * from './auth';
