@@ -11,8 +11,9 @@ export type ConsumerName = (typeof CONSUMERS)[number];
 export const SUBSCRIPTIONS: Record<ConsumerName, readonly EventType[]> = {
   project: ['file.ingested', 'file.ingest-failed'],
   chat: ['file.ingested', 'file.ingest-failed'],
-  ingestion: ['files.ingest-requested', 'project.deleted'],
-  janitor: ['file.expired'],
+  ingestion: ['files.ingest-requested'],
+  // The janitor owns every removal: expired files, deleted files and deleted projects.
+  janitor: ['file.expired', 'project.deleted'],
 };
 
 /** Receives before a message moves to its dead-letter queue. */
