@@ -8,3 +8,4 @@ export * from './ports';
 export * from './http';
 export * from './adapters';
 export * from './auth';
+export * from './repositories';

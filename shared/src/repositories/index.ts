@@ -1,0 +1,4 @@
+export * from './paging';
+export * from './projects.repository';
+export * from './files.repository';
+export * from './kb-files.repository';
