@@ -1,1 +1,6 @@
 export * from './tenant-context';
+export * from './auth-config';
+export * from './identity';
+export * from './authenticator';
+export * from './require-auth';
+export * from './dev-issuer';
