@@ -4,17 +4,21 @@ import type { AwsModeConfig, ModeConfig } from '../config/base';
 import type { Logger } from '../logging/logger';
 import type { EventBus } from '../ports/event-bus';
 import type { ObjectStore } from '../ports/object-store';
+import type { RateLimiterFactory } from '../ports/rate-limiter';
 import type { TableStore } from '../ports/table';
 import { LocalObjectStore } from './local/local-object-store';
 import { SqliteEventBus } from './local/sqlite-event-bus';
 import { SqliteTableStore } from './local/sqlite-table-store';
 import { loadOrCreateSecret } from './local/secret';
+import { SqliteRateLimiterFactory } from './local/sqlite-rate-limiter';
 
 export interface Adapters {
   mode: ModeConfig['JITKB_MODE'];
   tables: TableStore;
   objects: ObjectStore;
   bus: EventBus;
+  /** Shared counters for the per-tier limits (SQLite file in embedded mode, DynamoDB on aws). */
+  rateLimiters: RateLimiterFactory;
   /** The embedded object store, whose upload route the gateway mounts; absent on aws. */
   localObjects?: LocalObjectStore;
   close(): Promise<void>;
@@ -45,15 +49,18 @@ export function createAdapters(config: ModeConfig, options: CreateAdaptersOption
     secret,
     publicUrl: config.JITKB_PUBLIC_URL,
   });
+  const rateLimiters = new SqliteRateLimiterFactory({ path: path.join(dataDir, 'rate-limits.db') });
   return {
     mode: 'embedded',
     tables,
     objects,
     bus,
+    rateLimiters,
     localObjects: objects,
     async close() {
       await bus.close();
       await tables.close();
+      await rateLimiters.close();
     },
   };
 }

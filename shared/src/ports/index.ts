@@ -4,3 +4,4 @@ export * from './event-bus';
 export * from './knowledge-base';
 export * from './embedder';
 export * from './generator';
+export * from './rate-limiter';
