@@ -9,3 +9,4 @@ export * from './http';
 export * from './adapters';
 export * from './auth';
 export * from './repositories';
+export * from './api/schemas';
