@@ -10,3 +10,4 @@ export * from './adapters';
 export * from './auth';
 export * from './repositories';
 export * from './api/schemas';
+export * from './files/content-types';
