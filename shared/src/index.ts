@@ -7,6 +7,10 @@ export * from './tiers';
 export * from './ports';
 export * from './http';
 export * from './adapters';
+export {
+  SqliteTableStore,
+  type SqliteTableStoreOptions,
+} from './adapters/local/sqlite-table-store';
 export * from './auth';
 export * from './repositories';
 export * from './api/schemas';
