@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SqliteRateLimiterFactory } from '../src/adapters/local/sqlite-rate-limiter';
 import { describeRateLimiter } from '../src/contracts/rate-limiter.contract';
+import { createTierRateLimiters } from '../src/ports/rate-limiter';
+import { DEFAULT_TIERS } from '../src/tiers/tiers';
 
 describeRateLimiter('SQLite (embedded)', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'jitkb-rate-'));
@@ -53,6 +55,32 @@ describe('SqliteRateLimiterFactory', () => {
         retryable: true,
       });
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('createTierRateLimiters', () => {
+  it("applies each tier's queries per minute and reports usage whatever the tier", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jitkb-rate-'));
+    const factory = new SqliteRateLimiterFactory({ path: path.join(dir, 'r.db') });
+    try {
+      const limits = createTierRateLimiters(
+        factory,
+        { tiers: DEFAULT_TIERS, tenants: {} },
+        'queries',
+      );
+      const free = limits.forTier('free');
+      expect(free.limit).toEqual({ points: 10, durationSeconds: 60 });
+      expect(limits.forTier('premium').limit.points).toBe(300);
+      expect(() => limits.forTier('platinum')).toThrow(/unknown tier/);
+      expect(await limits.consumed('acme')).toBe(0);
+      await free.consume('acme', 10);
+      expect((await free.consume('acme')).allowed).toBe(false);
+      expect(await limits.consumed('acme')).toBe(11);
+      expect(await limits.consumed('globex')).toBe(0);
+    } finally {
+      await factory.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

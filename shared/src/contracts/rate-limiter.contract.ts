@@ -61,6 +61,15 @@ export function describeRateLimiter(label: string, make: () => Promise<RateLimit
       expect((await two.consume('t')).allowed).toBe(false);
     });
 
+    it('lets limiters of one name and different sizes share counters', async () => {
+      const name = uniqueName('tiers');
+      const small = fixture.factory.create(name, { points: 2, durationSeconds: 60 });
+      const large = fixture.factory.create(name, { points: 5, durationSeconds: 60 });
+      await small.consume('t', 2);
+      expect(await small.consume('t')).toMatchObject({ allowed: false, limit: 2 });
+      expect(await large.consume('t')).toMatchObject({ allowed: true, limit: 5, remaining: 1 });
+    });
+
     it('keeps limits of different names apart', async () => {
       const a = fixture.factory.create(uniqueName('a'), { points: 1, durationSeconds: 60 });
       const b = fixture.factory.create(uniqueName('b'), { points: 1, durationSeconds: 60 });

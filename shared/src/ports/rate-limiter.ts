@@ -1,3 +1,5 @@
+import type { TierConfig, TierLimits } from '../tiers/tiers';
+
 /**
  * The rate-limiter port: fixed-window counters shared by every replica of every service (SQLite in
  * embedded mode, DynamoDB on aws), used for the per-tier query and ingestion limits.
@@ -44,10 +46,58 @@ export interface RateLimiter {
 }
 
 /**
- * Creates limiters over one shared store. Two limiters with the same name share counters, so a
- * name must identify the limit and its size (e.g. `queries:free`).
+ * Creates limiters over one shared store. Limiters with the same name share their counters (points
+ * consumed per key and window); each compares them with its own `points`, so one name may serve
+ * several sizes (one per tier) as long as the window is the same.
  */
 export interface RateLimiterFactory {
   create(name: string, limit: RateLimit): RateLimiter;
   close?(): Promise<void>;
+}
+
+/** The per-tier limits of DESIGN.md, by the limiter name every service uses for them. */
+export const TIER_RATE_LIMITS = {
+  /** Questions per tenant (POST /v1/chats/{chatId}/messages), enforced by the gateway. */
+  queries: (limits: TierLimits) => limits.queriesPerMinute,
+  /** Knowledge-base ingestion jobs per tenant, enforced by the ingestion worker. */
+  'ingest-jobs': (limits: TierLimits) => limits.ingestJobsPerMinute,
+} as const;
+export type TierRateLimitName = keyof typeof TIER_RATE_LIMITS;
+
+/** One per-minute limit in every tier, counted per key (the tenant id) whatever its tier. */
+export interface TierRateLimiters {
+  /** The limiter of a tier; an unknown tier throws. */
+  forTier(tier: string): RateLimiter;
+  /** Points `key` consumed in the current minute (refused attempts included). */
+  consumed(key: string): Promise<number>;
+}
+
+/**
+ * The limiters of one per-tier limit, e.g. `createTierRateLimiters(adapters.rateLimiters, tiers,
+ * 'queries')`. They share one name, so the project service can report a tenant's usage of the
+ * limit that the gateway enforces.
+ */
+export function createTierRateLimiters(
+  factory: RateLimiterFactory,
+  tierConfig: TierConfig,
+  name: TierRateLimitName,
+): TierRateLimiters {
+  const pointsOf = TIER_RATE_LIMITS[name];
+  const limiters = new Map(
+    Object.entries(tierConfig.tiers).map(([tier, limits]) => [
+      tier,
+      factory.create(name, { points: pointsOf(limits), durationSeconds: 60 }),
+    ]),
+  );
+  const any = limiters.values().next().value;
+  return {
+    forTier(tier) {
+      const limiter = limiters.get(tier);
+      if (!limiter) throw new Error(`unknown tier ${tier}`);
+      return limiter;
+    },
+    async consumed(key) {
+      return (await any?.get(key))?.consumed ?? 0;
+    },
+  };
 }
