@@ -1,16 +1,20 @@
 import {
   createAdapters,
   createLogger,
+  createServiceAuth,
   createMetrics,
   loadConfig,
   loadConfigOrExit,
+  loadTierConfig,
   runService,
 } from '@jitkb/shared';
-import { createApp } from './app';
+import { createProjectService } from './app';
 import { configSchema } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadConfig(configSchema), 'project');
+  const tiers = loadConfigOrExit(() => loadTierConfig(config), 'project');
+  const authenticate = loadConfigOrExit(() => createServiceAuth(config, tiers), 'project');
   const log = createLogger({
     service: 'project',
     version: config.JITKB_VERSION,
@@ -18,8 +22,23 @@ async function main(): Promise<void> {
   });
   const metrics = createMetrics('project');
   const adapters = createAdapters(config, { log });
-  const app = createApp({ adapters, log, metrics });
-  await runService({ app, port: config.PORT, log, onShutdown: [() => adapters.close()] });
+  const { app, handleEvent } = createProjectService({
+    adapters,
+    log,
+    metrics,
+    tiers,
+    authenticate,
+    // Until the gateway's shared query limiter is readable from here, usage reports none.
+    queryUsage: async () => 0,
+    uploadExpiresInSeconds: config.UPLOAD_URL_EXPIRES_SECONDS,
+  });
+  const consumer = adapters.bus.consume({ consumer: 'project', handler: handleEvent });
+  await runService({
+    app,
+    port: config.PORT,
+    log,
+    onShutdown: [() => consumer.stop(), () => adapters.close()],
+  });
 }
 
 main().catch((error: unknown) => {
