@@ -42,7 +42,13 @@ export function createProjectService(deps: AppDeps): ProjectService {
   const projects = createProjectsRepository(tables);
   const files = createFilesRepository(tables);
 
-  const app = createServiceApp({ service: 'project', log: deps.log, metrics: deps.metrics });
+  const app = createServiceApp({
+    service: 'project',
+    log: deps.log,
+    metrics: deps.metrics,
+    // A read of a key nobody has: proves the table store answers.
+    readiness: [{ name: 'tables', check: async () => void (await projects.get('-', '-')) }],
+  });
   app.use('/v1', deps.authenticate);
   app.use(projectsRouter(createProjectUseCases({ projects, bus })));
   app.use(

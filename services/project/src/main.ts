@@ -2,6 +2,7 @@ import {
   createAdapters,
   createLogger,
   createServiceAuth,
+  createTierRateLimiters,
   createMetrics,
   loadConfig,
   loadConfigOrExit,
@@ -22,14 +23,15 @@ async function main(): Promise<void> {
   });
   const metrics = createMetrics('project');
   const adapters = createAdapters(config, { log });
+  // The limiter the gateway enforces, read here for the tenant's usage.
+  const queries = createTierRateLimiters(adapters.rateLimiters, tiers, 'queries');
   const { app, handleEvent } = createProjectService({
     adapters,
     log,
     metrics,
     tiers,
     authenticate,
-    // Until the gateway's shared query limiter is readable from here, usage reports none.
-    queryUsage: async () => 0,
+    queryUsage: (tenantId) => queries.consumed(tenantId),
     uploadExpiresInSeconds: config.UPLOAD_URL_EXPIRES_SECONDS,
   });
   const consumer = adapters.bus.consume({ consumer: 'project', handler: handleEvent });
