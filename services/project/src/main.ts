@@ -32,7 +32,6 @@ async function main(): Promise<void> {
     tiers,
     authenticate,
     queryUsage: (tenantId) => queries.consumed(tenantId),
-    uploadExpiresInSeconds: config.UPLOAD_URL_EXPIRES_SECONDS,
   });
   const consumer = adapters.bus.consume({ consumer: 'project', handler: handleEvent });
   await runService({

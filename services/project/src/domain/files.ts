@@ -25,7 +25,7 @@ export interface FileUseCasesDeps {
   bus: EventBus;
   tiers: TierConfig;
   metrics?: Pick<ServiceMetrics, 'limitRejections'>;
-  /** How long an upload URL stays valid (default 15 minutes). */
+  /** How long an upload URL stays valid (default: the object store's). */
   uploadExpiresInSeconds?: number;
   newId?: () => string;
 }
@@ -53,7 +53,6 @@ export interface FileUseCases {
 /** File use cases; every lookup is keyed by the caller's tenant. */
 export function createFileUseCases(deps: FileUseCasesDeps): FileUseCases {
   const newId = deps.newId ?? randomUUID;
-  const expiresInSeconds = deps.uploadExpiresInSeconds ?? 15 * 60;
 
   function checkFile(caller: Caller, input: NewFileInput) {
     const { tier, limits } = tierOf(deps.tiers, caller);
@@ -108,7 +107,10 @@ export function createFileUseCases(deps: FileUseCasesDeps): FileUseCases {
         const upload = await deps.objects.createUpload(key, {
           contentType,
           maxBytes: input.size,
-          expiresInSeconds,
+          // Unset: the store's default (DEFAULT_UPLOAD_EXPIRY_SECONDS).
+          ...(deps.uploadExpiresInSeconds !== undefined
+            ? { expiresInSeconds: deps.uploadExpiresInSeconds }
+            : {}),
         });
         const file = await deps.files.create({
           tenantId: caller.tenantId,
