@@ -3,26 +3,21 @@ import Database from 'better-sqlite3';
 import { AppError, ConditionFailedError, isAppError } from '../../errors';
 import {
   TABLES,
-  assertKeyValue,
-  assertLimit,
   keyOf,
   normalizeUpdate,
   parseCondition,
-  parseSortKeyCondition,
   type Condition,
-  type IndexSchema,
   type Item,
-  type KeyAttribute,
   type KeyValue,
   type QueryOptions,
   type QueryResult,
-  type SortKeyCondition,
   type Table,
   type TableName,
   type TableSchema,
   type TableStore,
   type UpdateOptions,
 } from '../../ports/table';
+import { buildQuery, createSchema, sqlTable } from './sqlite-table-query';
 
 export interface SqliteTableStoreOptions {
   /** The SQLite database file (':memory:' for a private in-memory store). */
@@ -33,7 +28,6 @@ export interface SqliteTableStoreOptions {
 
 /** The sort-key column of tables without a sort key, so that every table has the same shape. */
 const NO_SORT_KEY = '';
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The embedded table store: one SQLite table per logical table, holding the key columns and the
@@ -113,7 +107,7 @@ class SqliteTable<T extends Item> implements Table<T> {
   private readonly sql: string;
 
   constructor(
-    private readonly store: Engine,
+    private readonly engine: Engine,
     private readonly name: TableName,
     readonly schema: TableSchema,
   ) {
@@ -122,7 +116,7 @@ class SqliteTable<T extends Item> implements Table<T> {
 
   async get(key: Item): Promise<T | undefined> {
     const columns = this.keyColumns(key);
-    return this.store.read(() => this.current(columns));
+    return this.engine.read(() => this.current(columns));
   }
 
   async put(item: T, options: { condition?: Condition } = {}): Promise<void> {
@@ -130,7 +124,7 @@ class SqliteTable<T extends Item> implements Table<T> {
     const json = JSON.stringify(item);
     const { condition } = options;
     if (condition) matches(condition, {}); // rejects a malformed condition before locking
-    this.store.write(() => {
+    this.engine.write(() => {
       if (condition) this.check(condition, this.current(columns));
       this.save(columns, json);
     });
@@ -141,7 +135,7 @@ class SqliteTable<T extends Item> implements Table<T> {
     const columns = this.keyColumns(keyValues);
     const actions = normalizeUpdate(this.schema, keyValues, set, options);
     if (options.condition) matches(options.condition, {});
-    return this.store.write(() => {
+    return this.engine.write(() => {
       const current = this.current(columns);
       if (options.condition) this.check(options.condition, current);
       const next: Item = { ...current, ...keyValues, ...actions.set };
@@ -161,11 +155,11 @@ class SqliteTable<T extends Item> implements Table<T> {
     const columns = this.keyColumns(key);
     const { condition } = options;
     if (condition) matches(condition, {});
-    return this.store.write(() => {
+    return this.engine.write(() => {
       const current = this.current(columns);
       if (condition) this.check(condition, current);
       if (current) {
-        this.store.statement(`DELETE FROM ${this.sql} WHERE pk = ? AND sk = ?`).run(...columns);
+        this.engine.statement(`DELETE FROM ${this.sql} WHERE pk = ? AND sk = ?`).run(...columns);
       }
       return current;
     });
@@ -178,7 +172,7 @@ class SqliteTable<T extends Item> implements Table<T> {
       partitionValue,
       options,
     );
-    const rows = this.store.read(() => this.store.statement(sql).all(...params)).map(asRow);
+    const rows = this.engine.read(() => this.engine.statement(sql).all(...params)).map(asRow);
     const page = limit !== undefined && rows.length > limit ? rows.slice(0, limit) : rows;
     const items = page.map((row) => JSON.parse(row.item) as T);
     const last = page[page.length - 1];
@@ -193,7 +187,7 @@ class SqliteTable<T extends Item> implements Table<T> {
   }
 
   private current(columns: [KeyValue, KeyValue]): T | undefined {
-    const row = this.store
+    const row = this.engine
       .statement(`SELECT item FROM ${this.sql} WHERE pk = ? AND sk = ?`)
       .get(...columns);
     return row === undefined ? undefined : (JSON.parse(asRow(row).item) as T);
@@ -204,7 +198,7 @@ class SqliteTable<T extends Item> implements Table<T> {
   }
 
   private save(columns: [KeyValue, KeyValue], json: string): void {
-    this.store
+    this.engine
       .statement(`INSERT OR REPLACE INTO ${this.sql} (pk, sk, item) VALUES (?, ?, ?)`)
       .run(...columns, json);
   }
@@ -232,150 +226,6 @@ function guard<R>(fn: () => R): R {
     }
     throw new AppError('internal', 'the table store failed', { cause: error });
   }
-}
-
-function sqlTable(name: TableName): string {
-  return `"items_${name}"`;
-}
-
-/** A JSON path into the item; attribute names are checked identifiers, so inlining is safe. */
-function jsonPath(attribute: string): string {
-  return `json_extract(item, '$.${attribute}')`;
-}
-
-function typeFilter(attribute: KeyAttribute): string {
-  const types = attribute.type === 'S' ? "('text')" : "('integer', 'real')";
-  return `json_type(item, '$.${attribute.name}') IN ${types}`;
-}
-
-function createSchema(db: Database.Database): void {
-  for (const [name, schema] of Object.entries(TABLES) as [TableName, TableSchema][]) {
-    const table = sqlTable(name);
-    // Key columns carry no declared type, so numbers stay numbers and strings stay strings:
-    // numeric sort keys order as numbers.
-    db.exec(
-      `CREATE TABLE IF NOT EXISTS ${table} (pk NOT NULL, sk NOT NULL, item TEXT NOT NULL, ` +
-        'PRIMARY KEY (pk, sk)) WITHOUT ROWID',
-    );
-    for (const [indexName, index] of Object.entries(schema.indexes ?? {})) {
-      const attributes = [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])];
-      if (![indexName, ...attributes.map((a) => a.name)].every((n) => IDENTIFIER.test(n))) {
-        throw new AppError('internal', `index ${name}.${indexName} has an unusable name`);
-      }
-      const expressions = attributes.map((a) => jsonPath(a.name)).join(', ');
-      db.exec(
-        `CREATE INDEX IF NOT EXISTS "items_${name}__${indexName}" ON ${table} ` +
-          `(${expressions}, pk, sk)`,
-      );
-    }
-  }
-}
-
-interface BuiltQuery {
-  sql: string;
-  params: KeyValue[];
-  limit: number | undefined;
-  cursorWidth: number;
-}
-
-function buildQuery(
-  name: TableName,
-  schema: TableSchema,
-  partitionValue: KeyValue,
-  options: QueryOptions,
-): BuiltQuery {
-  assertLimit(options.limit);
-  const index: IndexSchema | undefined = options.index
-    ? schema.indexes?.[options.index]
-    : undefined;
-  if (options.index && !index) throw AppError.invalid(`${name} has no index ${options.index}`);
-  const keys = index ?? schema;
-  assertKeyValue(keys.partitionKey, partitionValue);
-  const where = [index ? `${jsonPath(keys.partitionKey.name)} = ?` : 'pk = ?'];
-  const params: KeyValue[] = [partitionValue];
-  const sortColumn = keys.sortKey && (index ? jsonPath(keys.sortKey.name) : 'sk');
-  if (index) {
-    where.push(typeFilter(index.partitionKey));
-    if (index.sortKey) where.push(typeFilter(index.sortKey));
-  }
-  if (options.sortKey) {
-    if (!keys.sortKey || !sortColumn) throw AppError.invalid(`${name} has no sort key`);
-    const range = sortKeyRange(sortColumn, keys.sortKey, options.sortKey);
-    where.push(...range.where);
-    params.push(...range.params);
-  }
-  // Index keys are not unique, so the table key breaks ties and makes the cursor exact.
-  const order = index ? [...(sortColumn ? [sortColumn] : []), 'pk', 'sk'] : ['sk'];
-  const direction = options.descending ? 'DESC' : 'ASC';
-  if (options.cursor) {
-    const position = decodeCursor(options.cursor, order.length);
-    where.push(
-      `(${order.join(', ')}) ${options.descending ? '<' : '>'} (${order.map(() => '?').join(', ')})`,
-    );
-    params.push(...position);
-  }
-  const selected = order.map((column, i) => `${column} AS c${i}`).join(', ');
-  let sql =
-    `SELECT item, ${selected} FROM ${sqlTable(name)} WHERE ${where.join(' AND ')} ` +
-    `ORDER BY ${order.map((column) => `${column} ${direction}`).join(', ')}`;
-  if (options.limit !== undefined) {
-    // One row more than asked tells whether another page exists.
-    sql += ' LIMIT ?';
-    params.push(options.limit + 1);
-  }
-  return { sql, params, limit: options.limit, cursorWidth: order.length };
-}
-
-function sortKeyRange(
-  column: string,
-  attribute: KeyAttribute,
-  condition: SortKeyCondition,
-): { where: string[]; params: KeyValue[] } {
-  const { op, values } = parseSortKeyCondition(attribute, condition);
-  const [first = '', second = first] = values;
-  switch (op) {
-    case 'beginsWith': {
-      // A range rather than a pattern, so that the primary key or the index serves it.
-      const end = prefixEnd(String(first));
-      return end === undefined
-        ? { where: [`${column} >= ?`], params: [first] }
-        : { where: [`${column} >= ?`, `${column} < ?`], params: [first, end] };
-    }
-    case 'between':
-      return { where: [`${column} BETWEEN ? AND ?`], params: [first, second] };
-    default: {
-      const operator = { eq: '=', lt: '<', lte: '<=', gt: '>', gte: '>=' }[op];
-      return { where: [`${column} ${operator} ?`], params: [first] };
-    }
-  }
-}
-
-/** The least string above every string that starts with `prefix` (UTF-8 byte order). */
-function prefixEnd(prefix: string): string | undefined {
-  const points: number[] = [];
-  for (const char of prefix) points.push(char.codePointAt(0) ?? 0);
-  while (points.length > 0) {
-    const last = points.pop() ?? 0;
-    if (last < 0x10ffff) {
-      return String.fromCodePoint(...points, last === 0xd7ff ? 0xe000 : last + 1);
-    }
-  }
-  return undefined;
-}
-
-function decodeCursor(cursor: string, width: number): KeyValue[] {
-  let position: unknown;
-  try {
-    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch (error) {
-    throw new AppError('invalid_input', 'malformed cursor', { cause: error });
-  }
-  const valid =
-    Array.isArray(position) &&
-    position.length === width &&
-    position.every((value) => typeof value === 'string' || typeof value === 'number');
-  if (!valid) throw AppError.invalid('malformed cursor');
-  return position as KeyValue[];
 }
 
 /** Evaluates a condition on an item (`{}` when there is none), as DynamoDB would. */
