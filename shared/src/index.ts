@@ -14,4 +14,5 @@ export {
 export * from './auth';
 export * from './repositories';
 export * from './api/schemas';
+export * from './api/chat-schemas';
 export * from './files/content-types';

@@ -4,13 +4,21 @@ import {
   createMetrics,
   loadConfig,
   loadConfigOrExit,
+  loadTierConfig,
+  resolveAuthSettings,
   runService,
 } from '@jitkb/shared';
-import { createApp } from './app';
 import { configSchema } from './config';
+import { createGateway } from './gateway';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit(() => loadConfig(configSchema), 'gateway');
+  const config = loadConfigOrExit(() => {
+    const loaded = loadConfig(configSchema);
+    // Checked here so that a bad issuer or tier config stops the process with one clear line.
+    resolveAuthSettings(loaded);
+    loadTierConfig(loaded);
+    return loaded;
+  }, 'gateway');
   const log = createLogger({
     service: 'gateway',
     version: config.JITKB_VERSION,
@@ -18,7 +26,7 @@ async function main(): Promise<void> {
   });
   const metrics = createMetrics('gateway');
   const adapters = createAdapters(config, { log });
-  const app = createApp({ adapters, log, metrics });
+  const app = await createGateway(config, { adapters, log, metrics });
   await runService({ app, port: config.PORT, log, onShutdown: [() => adapters.close()] });
 }
 
