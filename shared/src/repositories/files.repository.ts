@@ -27,11 +27,30 @@ export type FileRecord = {
   /** Until when the file is in the knowledge base (set when it becomes ready). */
   expiresAt?: string;
   failureReason?: string;
+  /** The ingestion claim: when, by which event and on which receive of its message. */
+  claimedAt?: string;
+  claimedBy?: string;
+  claimAttempt?: number;
   createdAt: string;
   updatedAt: string;
 };
 
 export type NewFile = Omit<FileRecord, 'tenantProject' | 'status' | 'createdAt' | 'updatedAt'>;
+
+/**
+ * Who claims a file for ingestion. With it, a claim left behind by a crashed or failed worker can
+ * be taken over: at once by a later receive of the same event's message (the earlier receive has
+ * ended, or the message would not be back), and by anyone once the claim is older than
+ * `staleBefore`.
+ */
+export interface IngestionClaim {
+  /** The id of the event that asks for the ingestion. */
+  by: string;
+  /** The receive count of its message. */
+  attempt: number;
+  /** Claims made before this instant (ISO 8601) may be taken over. */
+  staleBefore: string;
+}
 
 /** The key of one file: tenant, project and file id. */
 export interface FileRef {
@@ -57,8 +76,12 @@ export interface FilesRepository {
   delete(ref: FileRef): Promise<FileRecord | undefined>;
   /** pending-upload → uploaded. */
   markUploaded(ref: FileRef): Promise<FileRecord | undefined>;
-  /** uploaded | expired → ingesting; true when this caller won the claim. */
-  claimForIngestion(ref: FileRef): Promise<boolean>;
+  /**
+   * uploaded | expired → ingesting; true when this caller won the claim. With `claim`, the claim
+   * is recorded and an `ingesting` file whose claim may be taken over (see IngestionClaim) is
+   * claimed too.
+   */
+  claimForIngestion(ref: FileRef, claim?: IngestionClaim): Promise<boolean>;
   /**
    * uploaded | ingesting | ready | expired → ready until `expiresAt`; an older `expiresAt` than
    * the stored one never wins, so a late duplicate of an old ingestion cannot shorten it.
@@ -81,6 +104,23 @@ export function tenantProjectKey(tenantId: string, projectId: string): string {
 }
 
 const statusIn = (statuses: FileStatus[]): Condition => ({ in: ['status', statuses] });
+
+/** An `ingesting` file whose claim is stale, unrecorded, or an earlier receive's of this event. */
+function takeOver(claim: IngestionClaim): Condition {
+  const staleBefore = new Date(claim.staleBefore).toISOString();
+  return {
+    and: [
+      { eq: ['status', 'ingesting'] },
+      {
+        or: [
+          { notExists: 'claimedAt' },
+          { lt: ['claimedAt', staleBefore] },
+          { and: [{ eq: ['claimedBy', claim.by] }, { lt: ['claimAttempt', claim.attempt] }] },
+        ],
+      },
+    ],
+  };
+}
 
 /** Files on the `files` table of any table store (DynamoDB or the embedded SQLite). */
 export function createFilesRepository(
@@ -140,13 +180,22 @@ export function createFilesRepository(
 
     markUploaded: (ref) =>
       transition(ref, { status: 'uploaded' }, { eq: ['status', 'pending-upload'] }),
-    async claimForIngestion(ref) {
-      const claimed = await transition(
-        ref,
-        { status: 'ingesting' },
-        statusIn(['uploaded', 'expired']),
-        ['failureReason'],
-      );
+    async claimForIngestion(ref, claim) {
+      const claimed = claim
+        ? await transition(
+            ref,
+            {
+              status: 'ingesting',
+              claimedAt: now(),
+              claimedBy: claim.by,
+              claimAttempt: claim.attempt,
+            },
+            { or: [statusIn(['uploaded', 'expired']), takeOver(claim)] },
+            ['failureReason'],
+          )
+        : await transition(ref, { status: 'ingesting' }, statusIn(['uploaded', 'expired']), [
+            'failureReason',
+          ]);
       return claimed !== undefined;
     },
     markReady(ref, expiresAt) {
