@@ -97,6 +97,34 @@ export function describeFilesRepository(label: string, open: OpenStore): void {
       await expect(repo().claimForIngestion(failed)).resolves.toBe(false);
     });
 
+    it('lets a recorded claim be taken over only when stale or by a later receive', async () => {
+      const ref = await fileIn([]);
+      // The repository's clock says EARLIER, so claims are recorded at EARLIER.
+      const fresh = { staleBefore: '2026-01-01T00:00:00.000Z' };
+      await expect(repo().claimForIngestion(ref, { by: 'e1', attempt: 1, ...fresh })).resolves.toBe(
+        true,
+      );
+      await expect(repo().claimForIngestion(ref, { by: 'e2', attempt: 1, ...fresh })).resolves.toBe(
+        false,
+      );
+      await expect(repo().claimForIngestion(ref, { by: 'e1', attempt: 1, ...fresh })).resolves.toBe(
+        false,
+      );
+      await expect(repo().claimForIngestion(ref, { by: 'e1', attempt: 2, ...fresh })).resolves.toBe(
+        true,
+      );
+      await expect(repo().claimForIngestion(ref)).resolves.toBe(false);
+      await expect(
+        repo().claimForIngestion(ref, { by: 'e3', attempt: 1, staleBefore: LATER }),
+      ).resolves.toBe(true);
+      await expect(repo().get(ref)).resolves.toMatchObject({
+        status: 'ingesting',
+        claimedBy: 'e3',
+        claimAttempt: 1,
+        claimedAt: EARLIER,
+      });
+    });
+
     it('marks a file ready, and never moves its expiry back', async () => {
       const ref = await fileIn([claim]);
       await expect(repo().markReady(ref, LATER)).resolves.toMatchObject({
