@@ -47,6 +47,11 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      // Plain CommonJS scripts (CI helpers, bin launchers) run without a build step.
+      '@typescript-eslint/no-require-imports': 'off',
+    },
     languageOptions: {
       globals: {
         module: 'writable',
