@@ -1,13 +1,17 @@
 import {
   createAdapters,
+  createKnowledgeBase,
   createLogger,
   createMetrics,
   loadConfig,
   loadConfigOrExit,
   runService,
 } from '@jitkb/shared';
-import { createApp } from './app';
+import { createJanitorService } from './app';
 import { configSchema } from './config';
+
+/** Long enough for a large project's removal; a message that outlasts it comes back, harmlessly. */
+const VISIBILITY_TIMEOUT_SECONDS = 120;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadConfig(configSchema), 'janitor');
@@ -18,8 +22,33 @@ async function main(): Promise<void> {
   });
   const metrics = createMetrics('janitor');
   const adapters = createAdapters(config, { log });
-  const app = createApp({ adapters, log, metrics });
-  await runService({ app, port: config.PORT, log, onShutdown: [() => adapters.close()] });
+  const kb = await createKnowledgeBase(config, { log });
+  const { app, handleEvent, sweeper } = createJanitorService({
+    adapters,
+    knowledgeBase: kb.knowledgeBase,
+    log,
+    metrics,
+    sweepIntervalSeconds: config.JITKB_SWEEP_INTERVAL_SECONDS,
+  });
+  const consumer = adapters.bus.consume({
+    consumer: 'janitor',
+    handler: handleEvent,
+    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+  });
+  sweeper.start();
+  await runService({
+    app,
+    port: config.PORT,
+    log,
+    // The sweeper first (it releases its lease while the tables are open), then the consumer's
+    // handlers in flight, then the stores.
+    onShutdown: [
+      () => sweeper.stop(),
+      () => consumer.stop(),
+      () => adapters.close(),
+      () => kb.close(),
+    ],
+  });
 }
 
 main().catch((error: unknown) => {

@@ -2,3 +2,4 @@ export * from './paging';
 export * from './projects.repository';
 export * from './files.repository';
 export * from './kb-files.repository';
+export * from './leases-repository';
