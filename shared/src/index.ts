@@ -7,6 +7,7 @@ export * from './tiers';
 export * from './ports';
 export * from './http';
 export * from './adapters';
+export * from './adapters/knowledge-base';
 export { SqliteEventBus, type SqliteEventBusOptions } from './adapters/local/sqlite-event-bus';
 export {
   SqliteTableStore,
