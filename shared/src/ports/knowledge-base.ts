@@ -25,6 +25,12 @@ export interface KnowledgeBaseDocument {
   contentType?: string;
 }
 
+/*
+ * A type-only symbol: it has no value at run time and is not exported, so no object literal can
+ * carry the brand. Only `buildRetrievalFilter` asserts it, after checking its inputs.
+ */
+declare const retrievalFilterBrand: unique symbol;
+
 /**
  * The only way to say what retrieval may see. Built by `buildRetrievalFilter` in
  * `knowledge-base/filter.ts`, so that no caller can leave out the tenant.
@@ -34,7 +40,7 @@ export interface RetrievalFilter {
   readonly projectId: string;
   /** The live files of the chat; an empty list matches nothing. */
   readonly fileIds: readonly string[];
-  readonly __brand: 'RetrievalFilter';
+  readonly [retrievalFilterBrand]: true;
 }
 
 export interface RetrievedChunk {

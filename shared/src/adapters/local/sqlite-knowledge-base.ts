@@ -1,0 +1,271 @@
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { ftsMatchAny, reciprocalRankFusion, RRF_K, topN } from '../../knowledge-base/ranking';
+import { AppError } from '../../errors/app-error';
+import type { Logger } from '../../logging/logger';
+import type { Embedder } from '../../ports/embedder';
+import type {
+  KnowledgeBase,
+  KnowledgeBaseDocument,
+  RetrievalFilter,
+  RetrievedChunk,
+  RetrieveOptions,
+} from '../../ports/knowledge-base';
+import { KB_SCHEMA, KB_SQL, embedderKey } from './sqlite-knowledge-base-schema';
+
+/** Which rankers `retrieve` fuses. */
+export type SearchMode = 'hybrid' | 'bm25' | 'dense';
+
+export interface SqliteKnowledgeBaseOptions {
+  /** The SQLite database file (':memory:' for a private in-memory store). */
+  path: string;
+  /** Embeds chunks and questions; without one the store searches with BM25 alone. */
+  embedder?: Embedder;
+  log: Logger;
+  /** Default `hybrid` (BM25 alone when there is no embedder). */
+  mode?: SearchMode;
+  /** How many chunks each ranker passes to the fusion; at least `k`. Default 100. */
+  candidates?: number;
+  /** The reciprocal rank fusion constant. Default 60. */
+  rrfK?: number;
+  /** How long a writer waits for another process's lock. Default 10 s. */
+  busyTimeoutMs?: number;
+}
+
+const DEFAULT_K = 10;
+
+interface ChunkRow {
+  id: number;
+  text: string;
+  file_id: string;
+  file_name: string;
+  chunk_index: number;
+  start_offset: number;
+  end_offset: number;
+}
+
+/**
+ * The embedded knowledge base: chunks and their metadata in SQLite, an FTS5 index (BM25, Porter
+ * stemming) and each chunk's vector as a Float32 BLOB. Retrieval filters first (tenant, project,
+ * live files, through an index), then ranks only those chunks by exact cosine and by BM25 and
+ * fuses the two rankings with reciprocal rank fusion. Exact search over one project's live files
+ * is both faster and more accurate than an approximate index over every tenant's chunks.
+ */
+export class SqliteKnowledgeBase implements KnowledgeBase {
+  private readonly db: Database.Database;
+  private readonly embedder: Embedder | undefined;
+  private readonly mode: SearchMode;
+  private readonly embedderId: number | undefined;
+  private readonly statements: Record<keyof typeof KB_SQL, Database.Statement>;
+  private readonly scratch: Float32Array;
+
+  constructor(private readonly options: SqliteKnowledgeBaseOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(KB_SCHEMA);
+    this.statements = Object.fromEntries(
+      Object.entries(KB_SQL).map(([name, sql]) => [name, this.db.prepare(sql)]),
+    ) as Record<keyof typeof KB_SQL, Database.Statement>;
+    // Rows as arrays: the vector pass reads tens of thousands of them per question.
+    this.statements.vectors.raw(true);
+    this.embedder = options.embedder;
+    this.mode = options.embedder ? (options.mode ?? 'hybrid') : 'bm25';
+    if (options.mode === 'dense' && !options.embedder) {
+      throw AppError.invalid('dense search needs an embedder');
+    }
+    this.embedderId = this.embedder ? this.registerEmbedder(this.embedder) : undefined;
+    this.scratch = new Float32Array(this.embedder?.dimensions ?? 0);
+  }
+
+  async ingest(document: KnowledgeBaseDocument): Promise<{ chunks: number }> {
+    const { metadata, chunks } = document;
+    for (const key of ['tenantId', 'projectId', 'userId', 'fileId'] as const) {
+      if (metadata[key].length === 0) throw AppError.invalid(`chunk metadata needs ${key}`);
+    }
+    // Embedding is the slow part: it runs before the write transaction, which stays short.
+    const vectors = this.embedder
+      ? await this.embedder.embedDocuments(chunks.map((chunk) => chunk.text))
+      : undefined;
+    const scope = scopeToken(metadata.tenantId, metadata.projectId);
+    this.write(() => {
+      this.statements.deleteFile.run(metadata.fileId);
+      chunks.forEach((chunk, i) => {
+        const vector = vectors?.[i];
+        this.statements.insert.run({
+          tenant_id: metadata.tenantId,
+          project_id: metadata.projectId,
+          user_id: metadata.userId,
+          file_id: metadata.fileId,
+          file_name: metadata.fileName,
+          chunk_index: chunk.index,
+          start_offset: chunk.start,
+          end_offset: chunk.end,
+          scope,
+          text: chunk.text,
+          embedder_id: vector ? this.embedderId : null,
+          embedding: vector
+            ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)
+            : null,
+        });
+      });
+    });
+    return { chunks: chunks.length };
+  }
+
+  async delete(fileIds: readonly string[]): Promise<void> {
+    if (fileIds.length === 0) return;
+    this.write(() => this.statements.deleteFiles.run(JSON.stringify(fileIds)));
+  }
+
+  async countChunks(fileId: string): Promise<number> {
+    const row = this.read(() => this.statements.countFile.get(fileId)) as { n: number };
+    return row.n;
+  }
+
+  async retrieve(
+    query: string,
+    filter: RetrievalFilter,
+    options: RetrieveOptions = {},
+  ): Promise<RetrievedChunk[]> {
+    const k = options.k ?? DEFAULT_K;
+    if (filter.fileIds.length === 0 || k <= 0 || query.trim().length === 0) return [];
+    const depth = Math.max(k, this.options.candidates ?? 100);
+    const scope = {
+      tenant_id: filter.tenantId,
+      project_id: filter.projectId,
+      file_ids: JSON.stringify(filter.fileIds),
+    };
+    const lists: number[][] = [];
+    if (this.mode !== 'dense') lists.push(this.keywordRanking(query, scope, depth));
+    if (this.mode !== 'bm25') lists.push(await this.vectorRanking(query, scope, depth));
+    const fused = reciprocalRankFusion(lists, this.options.rrfK ?? RRF_K).slice(0, k);
+    if (fused.length === 0) return [];
+    const rows = this.read(
+      () =>
+        this.statements.chunksById.all(JSON.stringify(fused.map((hit) => hit.id))) as ChunkRow[],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return fused.flatMap(({ id, score }) => {
+      const row = byId.get(id);
+      // A chunk deleted between the ranking and this read is simply left out.
+      return row ? [toRetrieved(row, score)] : [];
+    });
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  /** BM25 over the filtered chunks; the scope token lets FTS5 skip other projects' postings. */
+  private keywordRanking(query: string, scope: Scope, depth: number): number[] {
+    const terms = ftsMatchAny(query, 'text');
+    if (terms === undefined) return [];
+    const match = `scope:"${scopeToken(scope.tenant_id, scope.project_id)}" AND (${terms})`;
+    const rows = this.read(
+      () => this.statements.keyword.all({ ...scope, match, limit: depth }) as Array<{ id: number }>,
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Exact cosine (dot product of unit vectors) over the filtered chunks only. */
+  private async vectorRanking(query: string, scope: Scope, depth: number): Promise<number[]> {
+    if (!this.embedder) return [];
+    const q = await this.embedder.embedQuery(query);
+    const scratch = this.scratch;
+    return this.read(() => {
+      const rows = this.statements.vectors.iterate({
+        ...scope,
+        embedder_id: this.embedderId,
+      }) as IterableIterator<[number, Buffer]>;
+      const scored = function* () {
+        for (const [id, blob] of rows) yield { id, score: dot(q, asFloats(blob, scratch)) };
+      };
+      return topN(scored(), depth).map((hit) => hit.id);
+    });
+  }
+
+  private registerEmbedder(embedder: Embedder): number {
+    const key = embedderKey(embedder.name, embedder.dimensions);
+    return this.write(() => {
+      this.statements.insertEmbedder.run(key);
+      const row = this.statements.embedderByKey.get(key) as { id: number };
+      const stale = this.statements.staleVectors.get(row.id) as { n: number };
+      if (stale.n > 0) {
+        this.options.log.warn(
+          { embedder: key, chunks: stale.n },
+          'chunks embedded by another model are searched by BM25 only until their files are ingested again',
+        );
+      }
+      return row.id;
+    });
+  }
+
+  private read<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw wrap(error, 'reading the knowledge base failed');
+    }
+  }
+
+  private write<T>(work: () => T): T {
+    try {
+      return this.db.transaction(work).immediate();
+    } catch (error) {
+      throw wrap(error, 'writing the knowledge base failed');
+    }
+  }
+}
+
+interface Scope {
+  tenant_id: string;
+  project_id: string;
+  file_ids: string;
+}
+
+/**
+ * One FTS5 token per (tenant, project): digits only, so that neither the unicode61 tokenizer nor
+ * the Porter stemmer alters it. It only narrows the search; the SQL filter still decides.
+ */
+export function scopeToken(tenantId: string, projectId: string): string {
+  const digest = createHash('sha256').update(`${tenantId}\u0000${projectId}`).digest();
+  return `${digest.readBigUInt64BE(0)}${digest.readBigUInt64BE(8)}`;
+}
+
+function toRetrieved(row: ChunkRow, score: number): RetrievedChunk {
+  return {
+    text: row.text,
+    score,
+    fileId: row.file_id,
+    fileName: row.file_name,
+    index: row.chunk_index,
+    start: row.start_offset,
+    end: row.end_offset,
+  };
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+/** A Float32 view of a BLOB, copied into `scratch` when the buffer is not 4-byte aligned. */
+function asFloats(blob: Buffer, scratch: Float32Array): Float32Array {
+  if (blob.byteOffset % 4 === 0)
+    return new Float32Array(blob.buffer, blob.byteOffset, blob.length / 4);
+  new Uint8Array(scratch.buffer).set(blob.subarray(0, scratch.byteLength));
+  return scratch;
+}
+
+function wrap(error: unknown, message: string): AppError {
+  if (error instanceof AppError) return error;
+  const code = error instanceof Database.SqliteError ? error.code : '';
+  const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+  return new AppError(busy ? 'unavailable' : 'internal', message, {
+    cause: error,
+    retryable: busy,
+  });
+}
