@@ -46,6 +46,7 @@ export function client(system: System, token: string) {
   const api = (method: Method, path: string, body?: unknown) =>
     call(system.url, token, method, path, body);
   return {
+    token,
     api,
     async createProject(name: string): Promise<string> {
       const reply = await api('POST', '/v1/projects', { name });

@@ -11,7 +11,6 @@
  * Each process writes its output to test-results/e2e/<run>/<service>.log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -101,9 +100,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       env = {
         ...common,
         JITKB_MODE: 'embedded',
+        // No JITKB_UPLOAD_SECRET: the processes share the one generated in the data directory,
+        // as with `npm start`.
         JITKB_DATA_DIR: issuerDataDir,
-        // Given rather than generated, so that no process can read a half-written secret file.
-        JITKB_UPLOAD_SECRET: randomBytes(32).toString('base64url'),
       };
     } else {
       issuerUrl = address('issuer');
