@@ -42,6 +42,12 @@ export interface System {
   logDir: string;
   /** A bearer token from the dev issuer (`POST /dev/token`). */
   token(tenantId: string, userId: string, tier?: string): Promise<string>;
+  /** The variables the services were started with (mode, data directory or AWS resources, ...). */
+  env: Record<string, string>;
+  /** Signals one service's process group (default SIGKILL) and waits until it has exited. */
+  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a service that was killed again, on its port and with its environment; waits for /healthz. */
+  restart(name: ServiceName): Promise<void>;
   /** SIGTERM to every process group, SIGKILL after a few seconds; removes the temporary data. */
   stop(): Promise<void>;
 }
@@ -134,11 +140,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         }),
       );
     }
-    for (const name of SERVICES) {
-      running.push(
-        spawnService(name, name, logDir, { ...env, ...options.env, PORT: String(ports[name]) }),
-      );
-    }
+    const serviceEnv = (name: ServiceName) => ({
+      ...env,
+      ...options.env,
+      PORT: String(ports[name]),
+    });
+    for (const name of SERVICES) running.push(spawnService(name, name, logDir, serviceEnv(name)));
 
     const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
     await Promise.all(
@@ -158,6 +165,32 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       },
       logDir,
       token: (tenantId, userId, tier) => devToken(issuerUrl, { tenantId, userId, tier }),
+      env: { ...env, ...options.env },
+      async kill(name, signal = 'SIGKILL') {
+        const target = running.find((r) => r.name === name);
+        if (!target) throw new Error(`no process named ${name}`);
+        signalGroup(target.child, signal);
+        await target.exited;
+        if (target.child.pid !== undefined) {
+          try {
+            // The node process under tsx may outlive tsx by a moment.
+            process.kill(-target.child.pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      },
+      async restart(name) {
+        const index = running.findIndex((r) => r.name === name);
+        const previous = running[index];
+        if (!previous) throw new Error(`no process named ${name}`);
+        if (previous.child.exitCode === null && previous.child.signalCode === null) {
+          throw new Error(`${name} is still running`);
+        }
+        const next = spawnService(name, name, logDir, serviceEnv(name));
+        running[index] = next;
+        await waitHealthy(next, services[name], Date.now() + (options.startTimeoutMs ?? 60_000));
+      },
       stop,
     };
   } catch (error) {
