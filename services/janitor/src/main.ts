@@ -6,12 +6,10 @@ import {
   loadConfig,
   loadConfigOrExit,
   runService,
+  watchDeadLetters,
 } from '@jitkb/shared';
 import { createJanitorService } from './app';
 import { configSchema } from './config';
-
-/** Long enough for a large project's removal; a message that outlasts it comes back, harmlessly. */
-const VISIBILITY_TIMEOUT_SECONDS = 120;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadConfig(configSchema), 'janitor');
@@ -33,8 +31,9 @@ async function main(): Promise<void> {
   const consumer = adapters.bus.consume({
     consumer: 'janitor',
     handler: handleEvent,
-    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+    visibilityTimeoutSeconds: config.JANITOR_VISIBILITY_TIMEOUT_SECONDS,
   });
+  watchDeadLetters(metrics, adapters.bus, 'janitor', log);
   sweeper.start();
   await runService({
     app,

@@ -26,6 +26,14 @@ import {
   type RetrievedChunk,
   type ServiceMetrics,
 } from '@jitkb/shared';
+import {
+  createAwsClients,
+  provisionBucket,
+  provisionMessaging,
+  provisionTables,
+  tableNamesFor,
+} from '@jitkb/shared/aws';
+import { testAwsEndpoint, uniquePrefix } from '@jitkb/shared/testing';
 import { createJanitorService, type JanitorService } from '../src/app';
 import { configSchema } from '../src/config';
 
@@ -79,6 +87,10 @@ export interface SeedOptions {
 
 export interface Harness {
   dataDir: string;
+  /** The physical kb-files table on moto (aws harnesses only). */
+  kbFilesTable: string | undefined;
+  /** The janitor's SQS queue on moto (aws harnesses only). */
+  janitorQueueUrl: string | undefined;
   adapters: Adapters;
   knowledgeBase: KnowledgeBase;
   service: JanitorService;
@@ -112,15 +124,57 @@ export interface HarnessOptions {
   dataDir?: string;
   /** A knowledge base to share instead of opening one (a second replica). */
   knowledgeBase?: KnowledgeBase;
+  /** Run on moto's server instead of the embedded adapters. */
+  aws?: boolean;
 }
 
-/** The janitor on the embedded adapters, with the local knowledge base, in a temporary folder. */
+/** Environment of the aws mode on moto's server: fresh tables, topic, queues and bucket. */
+async function awsEnv(
+  kbDir: string,
+): Promise<{ env: Record<string, string>; kbFilesTable: string }> {
+  const endpoint = testAwsEndpoint();
+  const prefix = uniquePrefix('janitor');
+  const clients = createAwsClients({ region: 'us-east-1', endpoint });
+  const tableNames = tableNamesFor(prefix);
+  try {
+    const [messaging] = await Promise.all([
+      provisionMessaging({ sns: clients.sns, sqs: clients.sqs, prefix }),
+      provisionTables({ dynamodb: clients.dynamodb, tableNames }),
+      provisionBucket({ s3: clients.s3, bucket: prefix }),
+    ]);
+    const env: Record<string, string> = {
+      JITKB_MODE: 'aws',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: endpoint,
+      EVENTS_TOPIC_ARN: messaging.topicArn,
+      BUCKET_NAME: prefix,
+      TABLE_PROJECTS: tableNames.projects,
+      TABLE_FILES: tableNames.files,
+      TABLE_KB_FILES: tableNames.kbFiles,
+      TABLE_CHATS: tableNames.chats,
+      TABLE_CHAT_HISTORY: tableNames.chatHistory,
+      TABLE_RATE_LIMITS: tableNames.rateLimits,
+      TABLE_LEASES: tableNames.leases,
+      JITKB_KB_PATH: path.join(kbDir, 'kb.db'),
+    };
+    const janitorQueue = messaging.queueUrls.janitor;
+    if (janitorQueue) env.QUEUE_URL_JANITOR = janitorQueue;
+    return { env, kbFilesTable: tableNames.kbFiles };
+  } finally {
+    clients.destroy();
+  }
+}
+
+/**
+ * The janitor with the local knowledge base in a temporary folder, on the embedded adapters, or
+ * with `aws: true` on DynamoDB, S3 and SNS/SQS of moto's server.
+ */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const ownsDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'jitkb-janitor-')));
+  const aws = options.aws ? await awsEnv(dataDir) : undefined;
   const config = loadConfig(configSchema, {
-    JITKB_MODE: 'embedded',
-    JITKB_DATA_DIR: dataDir,
+    ...(aws?.env ?? { JITKB_MODE: 'embedded', JITKB_DATA_DIR: dataDir }),
     JITKB_UPLOAD_SECRET: 'x'.repeat(32),
     JITKB_SWEEP_INTERVAL_SECONDS: String(options.sweepIntervalSeconds ?? 60),
     // No embedding model: the local knowledge base runs on BM25 alone. Removal does not depend on
@@ -183,6 +237,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   return {
     dataDir,
+    kbFilesTable: aws?.kbFilesTable,
+    janitorQueueUrl: aws?.env.QUEUE_URL_JANITOR,
     adapters,
     knowledgeBase,
     service,

@@ -61,7 +61,7 @@ export function createLeasesRepository(
   }
 
   return {
-    acquire(name, holder, durationMs) {
+    async acquire(name, holder, durationMs) {
       assertDuration(durationMs);
       const at = now();
       const record: LeaseRecord = {
@@ -70,7 +70,7 @@ export function createLeasesRepository(
         expiresAt: at + durationMs,
         renewedAt: new Date(at).toISOString(),
       };
-      return conditionally(() =>
+      return await conditionally(() =>
         table.put(record, {
           condition: {
             or: [{ notExists: 'name' }, { eq: ['holder', holder] }, { lte: ['expiresAt', at] }],
@@ -78,10 +78,10 @@ export function createLeasesRepository(
         }),
       );
     },
-    renew(name, holder, durationMs) {
+    async renew(name, holder, durationMs) {
       assertDuration(durationMs);
       const at = now();
-      return conditionally(() =>
+      return await conditionally(() =>
         table.update(
           { name },
           { expiresAt: at + durationMs, renewedAt: new Date(at).toISOString() },

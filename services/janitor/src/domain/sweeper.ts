@@ -94,8 +94,8 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     if (removed) metrics.expiryLag.observe({ path: 'sweeper' }, Math.max(0, now - removed.ttl));
   }
 
-  /** Publishes every expired record of one shard; returns how many. */
-  async function sweepShard(shard: string): Promise<number> {
+  /** Publishes every expired record of one shard, counting them in `progress`. */
+  async function sweepShard(shard: string, progress: { published: number }): Promise<void> {
     // Index reads may trail the deletes (DynamoDB's are eventually consistent): a record seen
     // once in this pass is not published again; if it is still there, the next pass has it.
     const seen = new Set<string>();
@@ -105,8 +105,9 @@ export function createSweeper(options: SweeperOptions): Sweeper {
       for (const record of fresh) {
         seen.add(record.fileId);
         await expire(record);
+        progress.published += 1;
       }
-      if (page.length < pageSize || fresh.length === 0) return seen.size;
+      if (page.length < pageSize || fresh.length === 0) return;
       await renew();
     }
   }
@@ -118,20 +119,22 @@ export function createSweeper(options: SweeperOptions): Sweeper {
       return { outcome: 'standby' };
     }
     setLeader(true);
-    let published = 0;
+    const progress = { published: 0 };
     try {
       for (const shard of kbFiles.shards) {
         if (stopped) break;
-        published += await sweepShard(shard);
+        await sweepShard(shard, progress);
         await renew();
       }
     } catch (error) {
       if (!(error instanceof LeaseLost)) throw error;
       setLeader(false);
       metrics.sweeps.inc({ outcome: 'lease-lost' });
+      const { published } = progress;
       log.warn({ holderId, published }, 'sweeper lease lost part-way; leaving the rest');
       return { outcome: 'lease-lost', published };
     }
+    const { published } = progress;
     metrics.sweeps.inc({ outcome: 'swept' });
     if (published > 0) log.info({ published }, 'sweep published expired files');
     return { outcome: 'swept', published };
