@@ -7,6 +7,7 @@ import {
   loadConfigOrExit,
   loadTierConfig,
   runService,
+  watchDeadLetters,
 } from '@jitkb/shared';
 import { createIngestionService } from './app';
 import { configSchema } from './config';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     visibilityTimeoutSeconds: config.INGEST_VISIBILITY_TIMEOUT_SECONDS,
     batchSize: config.INGEST_CONCURRENCY,
   });
+  watchDeadLetters(metrics, adapters.bus, 'ingestion', log);
   await runService({
     app,
     port: config.PORT,

@@ -8,6 +8,7 @@ import {
   loadConfigOrExit,
   loadTierConfig,
   runService,
+  watchDeadLetters,
 } from '@jitkb/shared';
 import { createProjectService } from './app';
 import { configSchema } from './config';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     queryUsage: (tenantId) => queries.consumed(tenantId),
   });
   const consumer = adapters.bus.consume({ consumer: 'project', handler: handleEvent });
+  watchDeadLetters(metrics, adapters.bus, 'project', log);
   await runService({
     app,
     port: config.PORT,
