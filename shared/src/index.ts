@@ -8,6 +8,10 @@ export * from './ports';
 export * from './http';
 export * from './adapters';
 export * from './adapters/knowledge-base';
+export * from './knowledge-base/filter';
+export * from './adapters/generator';
+export * from './adapters/local/extractive-generator';
+export { OpenAiGenerator, type OpenAiGeneratorOptions } from './adapters/openai-generator';
 export { SqliteEventBus, type SqliteEventBusOptions } from './adapters/local/sqlite-event-bus';
 export {
   SqliteTableStore,

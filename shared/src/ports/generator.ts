@@ -1,4 +1,4 @@
-import type { RetrievedChunk } from './knowledge-base';
+import type { RetrievalFilter, RetrievedChunk } from './knowledge-base';
 
 /** The exact answer when the context does not support one. */
 export const NO_ANSWER = "Sorry, I don't know.";
@@ -20,6 +20,22 @@ export interface GeneratedAnswer {
   used: RetrievedChunk[];
 }
 
+/** One question for a generator that retrieves by itself (Bedrock RetrieveAndGenerate). */
+export interface RetrieveAndGenerateRequest {
+  question: string;
+  /** From `buildRetrievalFilter`: the tenant, the project and the live files of the chat. */
+  filter: RetrievalFilter;
+  /** The provider's session of the previous answer in the same chat session, if any. */
+  sessionId?: string | undefined;
+  /** Passages to retrieve. */
+  k?: number;
+}
+
+export interface RetrievedAndGeneratedAnswer extends GeneratedAnswer {
+  /** The provider's session, to pass back with the next question of the chat session. */
+  sessionId: string | undefined;
+}
+
 /** Writes an answer from retrieved context: extractive, OpenAI-compatible, or Bedrock. */
 export interface Generator {
   readonly name: string;
@@ -28,4 +44,9 @@ export interface Generator {
   stream?(request: GenerateRequest): AsyncGenerator<string, GeneratedAnswer>;
   /** Rewrites a follow-up question into a standalone one using the history. */
   condense?(question: string, history: readonly ChatTurn[]): Promise<string>;
+  /**
+   * Retrieves and answers in one call, keeping the conversation in the provider's session. When a
+   * generator has it, the chat uses it instead of retrieving through the knowledge base port.
+   */
+  retrieveAndGenerate?(request: RetrieveAndGenerateRequest): Promise<RetrievedAndGeneratedAnswer>;
 }
