@@ -15,6 +15,7 @@ import { devOidcRouter } from './routes/dev-oidc.routes';
 import { openApiRouter } from './routes/openapi.routes';
 import { proxyRoutes } from './routes/proxy.routes';
 import { queryLimit } from './routes/query-limit';
+import { uiRouter, type UiRouterDeps } from './routes/ui.routes';
 
 export interface AppDeps {
   log: Logger;
@@ -32,6 +33,8 @@ export interface AppDeps {
   devIssuer?: DevIssuer | undefined;
   /** Embedded mode only: `PUT /uploads/:token` of the local object store. */
   uploadRouter?: RequestHandler | undefined;
+  /** The web UI at `/` and its public settings. */
+  ui?: UiRouterDeps | undefined;
 }
 
 /** Wiring only. Order matters: public routes, then authentication, validation, limits, proxies. */
@@ -41,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.uploadRouter) app.use(deps.uploadRouter);
   if (deps.devIssuer) app.use(devOidcRouter({ issuer: deps.devIssuer, tiers: deps.tiers }));
   app.use(openApiRouter(createOpenApiDocument({ version: deps.version })));
+  if (deps.ui) app.use(uiRouter(deps.ui));
   app.use('/v1', deps.authenticate);
   app.use(apiRouter(API_ROUTES, queryLimit({ limits: deps.queryLimits, metrics: deps.metrics })));
   app.use(

@@ -14,6 +14,7 @@ import {
 import type { Express } from 'express';
 import { createApp } from './app';
 import type { Config } from './config';
+import { createUiConfig } from './ui-config';
 
 export interface GatewayDeps {
   adapters: Pick<Adapters, 'rateLimiters' | 'localObjects'>;
@@ -54,5 +55,10 @@ export async function createGateway(config: Config, deps: GatewayDeps): Promise<
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_SECONDS * 1000,
     devIssuer,
     uploadRouter: deps.adapters.localObjects?.uploadRouter(),
+    // The same directory from src/ (tsx) and dist/ (node).
+    ui: {
+      publicDir: path.resolve(__dirname, '../public'),
+      config: createUiConfig(config, tiers, devIssuer !== undefined),
+    },
   });
 }
