@@ -59,7 +59,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-system.sh`);
   mkdirSync(SHOTS, { recursive: true });
   // The page loads the bundle the gateway serves: built from the current sources.
-  execFileSync(process.execPath, [path.join(ROOT, 'services/gateway/scripts/build-ui.mjs')]);
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-ui.mjs')]);
   [system, browser] = await Promise.all([
     startSystem({ mode: 'embedded', label: 'ui', env: { TIERS, LOG_LEVEL: 'warn' } }),
     chromium.launch({
