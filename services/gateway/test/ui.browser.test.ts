@@ -51,7 +51,7 @@ function jitkb(args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, [path.join(ROOT, 'bin/jitkb.js'), ...args], {
     cwd: ROOT,
     env: { ...process.env, JITKB_URL: system?.url ?? '', JITKB_TOKEN: '' },
-    timeout: 60_000,
+    timeout: 45_000,
   });
 }
 
@@ -251,7 +251,7 @@ describe('jitkb CLI', () => {
     const asked = await jitkb(['ask', 'Notes', 'How many hours of sun do tomatoes need?', ...auth]);
     expect(asked.stdout).toContain('six hours');
     expect(asked.stdout).toMatch(/Sources:\n\s+\[1\] garden\.md/);
-  }, 60_000);
+  }, 120_000);
 
   it('exits non-zero with the API detail when the project does not exist', async () => {
     await expect(
