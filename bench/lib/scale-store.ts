@@ -1,0 +1,100 @@
+/*
+ * Builds the local knowledge base's SQLite file for a scale spec, with the knowledge base's own
+ * schema and insert statement: one transaction, one prepared statement, no journal (a failed
+ * build leaves only a temporary file). The result is cached under .data/bench, keyed by the
+ * schema, the statement and the data version, so that a second run reuses it.
+ */
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { scopeToken } from '../../shared/src/adapters/local/sqlite-knowledge-base';
+import {
+  embedderKey,
+  KB_SCHEMA,
+  KB_SQL,
+} from '../../shared/src/adapters/local/sqlite-knowledge-base-schema';
+import type { BenchContext } from './context';
+import { SCALE_DATA_VERSION, scaleRows, type ScaleSpec } from './scale-data';
+import { sha256, SyntheticEmbedder } from './synthetic';
+
+export interface BuiltStore {
+  path: string;
+  cached: boolean;
+  seconds: number;
+  bytes: number;
+}
+
+export function storeKey(spec: ScaleSpec): string {
+  return sha256(
+    KB_SCHEMA,
+    KB_SQL.insert,
+    String(SCALE_DATA_VERSION),
+    String(spec.total),
+    String(spec.projectChunks),
+  ).slice(0, 16);
+}
+
+export async function buildScaleStore(context: BenchContext, spec: ScaleSpec): Promise<BuiltStore> {
+  const dir = context.scale === 'smoke' ? context.tempDir : context.cacheDir;
+  const file = path.join(dir, `kb-${spec.total}-${storeKey(spec)}.db`);
+  if (existsSync(file)) return { path: file, cached: true, seconds: 0, bytes: statSync(file).size };
+
+  const tmp = `${file}.building`;
+  rmSync(tmp, { force: true });
+  const start = performance.now();
+  const db = new Database(tmp);
+  try {
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -1048576');
+    db.exec(KB_SCHEMA);
+    const embedder = new SyntheticEmbedder();
+    const key = embedderKey(embedder.name, embedder.dimensions);
+    db.prepare(KB_SQL.insertEmbedder).run(key);
+    const { id: embedderId } = db.prepare(KB_SQL.embedderByKey).get(key) as { id: number };
+    const insert = db.prepare(KB_SQL.insert);
+    const scopes = new Map<string, string>();
+    const report = Math.max(1, Math.floor(spec.total / 10));
+    let n = 0;
+    db.transaction(() => {
+      for (const row of scaleRows(spec)) {
+        const scopeKey = `${row.tenantId}\u0000${row.projectId}`;
+        let scope = scopes.get(scopeKey);
+        if (scope === undefined)
+          scopes.set(scopeKey, (scope = scopeToken(row.tenantId, row.projectId)));
+        const offset = row.index * 700;
+        insert.run({
+          tenant_id: row.tenantId,
+          project_id: row.projectId,
+          user_id: 'u',
+          file_id: row.fileId,
+          file_name: `${row.fileId}.txt`,
+          chunk_index: row.index,
+          start_offset: offset,
+          end_offset: offset + row.text.length,
+          scope,
+          text: row.text,
+          embedder_id: embedderId,
+          embedding: Buffer.from(row.vector.buffer, row.vector.byteOffset, row.vector.byteLength),
+        });
+        if (++n % report === 0) {
+          context.say(
+            `latency: building ${spec.total} chunks: ${n} (${((performance.now() - start) / 1000).toFixed(0)} s)`,
+          );
+        }
+      }
+    })();
+    db.close();
+  } catch (error) {
+    if (db.open) db.close();
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  renameSync(tmp, file);
+  return {
+    path: file,
+    cached: false,
+    seconds: (performance.now() - start) / 1000,
+    bytes: statSync(file).size,
+  };
+}

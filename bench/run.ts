@@ -1,0 +1,117 @@
+// The benchmarks: quality, speed and the just-in-time economics, with peers side by side.
+//   npm run bench [-- --only NAME[,NAME]] [--quick]
+//   npm run bench:smoke          tiny sizes of every benchmark (run by the tests)
+// Prints each figure as it is measured and writes docs/benchmarks.md with SVG charts beside it
+// (the smoke run writes to a temporary folder, or --out DIR).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runEconomics } from './economics';
+import { runGateway } from './gateway';
+import { runLatency } from './latency';
+import { runQuality } from './quality';
+import { runReadiness } from './readiness';
+import {
+  createContext,
+  REPO_ROOT,
+  type Benchmark,
+  type Scale,
+  type SectionResult,
+} from './lib/context';
+import { renderReport } from './lib/report';
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  quality: runQuality,
+  latency: runLatency,
+  readiness: runReadiness,
+  economics: runEconomics,
+  gateway: runGateway,
+};
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const names = values.only ? values.only.split(',').map((n) => n.trim()) : Object.keys(BENCHMARKS);
+  const unknown = names.filter((name) => !(name in BENCHMARKS));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown benchmark ${unknown.join(', ')}; one of ${Object.keys(BENCHMARKS).join(', ')}`,
+    );
+  }
+  const scale: Scale = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+  return { names, scale, out: values.out };
+}
+
+async function main(): Promise<void> {
+  const { names, scale, out } = parseOptions();
+  const outDir = path.resolve(
+    out ??
+      (scale === 'smoke'
+        ? mkdtempSync(path.join(os.tmpdir(), 'jitkb-bench-smoke-'))
+        : path.join(REPO_ROOT, 'docs')),
+  );
+  const tempDir = mkdtempSync(path.join(os.tmpdir(), 'jitkb-bench-'));
+  const context = createContext({
+    scale,
+    // The smoke run's caches are its own: it never reuses or spoils the full run's.
+    cacheDir:
+      scale === 'smoke' ? path.join(tempDir, 'cache') : path.join(REPO_ROOT, '.data', 'bench'),
+    tempDir,
+  });
+  const started = new Date();
+  const sections: SectionResult[] = [];
+  const failures: string[] = [];
+  try {
+    for (const name of names) {
+      context.say(`\n== ${name} (${scale})`);
+      const t0 = performance.now();
+      try {
+        const section = await BENCHMARKS[name]!(context);
+        sections.push(section);
+        for (const t of section.targets) {
+          context.say(
+            `target ${t.name} ${t.target}: ${t.measured} -> ${t.met === undefined ? 'not judged' : t.met ? 'MET' : 'MISSED'}`,
+          );
+        }
+      } catch (error) {
+        failures.push(name);
+        context.say(
+          `${name} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+      }
+      context.say(`== ${name} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    rmSync(tempDir, { recursive: true, force: true });
+  }
+  const seconds = (Date.now() - started.getTime()) / 1000;
+  const chartDir = path.join(outDir, 'benchmarks');
+  mkdirSync(chartDir, { recursive: true });
+  for (const chart of sections.flatMap((s) => s.charts)) {
+    writeFileSync(path.join(chartDir, chart.file), chart.svg);
+  }
+  const report = renderReport({ sections, started, seconds, scale, failures });
+  writeFileSync(path.join(outDir, 'benchmarks.md'), report);
+  writeFileSync(
+    path.join(chartDir, 'results.json'),
+    `${JSON.stringify({ started, seconds, scale, failures, sections: sections.map(({ charts: _c, markdown: _m, ...rest }) => rest) }, null, 2)}\n`,
+  );
+  context.say(`\nwrote ${path.join(outDir, 'benchmarks.md')} (${seconds.toFixed(0)} s in all)`);
+  await context.close();
+  if (failures.length > 0) {
+    context.say(`failed: ${failures.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
