@@ -166,7 +166,11 @@ async function main(): Promise<void> {
     loadQrels(options.dataset),
   ]);
   const testIds = [...qrels.keys()].filter((id) => queries.has(id)).slice(0, options.queryLimit);
-  const embedder = options.mode === 'bm25' ? undefined : await createLocalEmbedder({ log });
+  const modelDir = process.env.JITKB_EMBEDDING_MODEL_DIR;
+  const embedder =
+    options.mode === 'bm25'
+      ? undefined
+      : await createLocalEmbedder({ log, ...(modelDir ? { modelDir } : {}) });
   if (options.mode !== 'bm25' && !embedder) {
     throw new Error(
       'no embedding model installed: run `node scripts/fetch-model.js`, or use --mode bm25',

@@ -4,20 +4,15 @@ import {
   GetKnowledgeBaseDocumentsCommand,
   IngestKnowledgeBaseDocumentsCommand,
   type BedrockAgentClient,
-  type DocumentIdentifier,
-  type KnowledgeBaseDocument as BedrockDocument,
 } from '@aws-sdk/client-bedrock-agent';
 import {
   RetrieveCommand,
   type BedrockAgentRuntimeClient,
-  type KnowledgeBaseRetrievalResult,
 } from '@aws-sdk/client-bedrock-agent-runtime';
 import { AppError } from '../../errors/app-error';
 import { BEDROCK_METADATA_KEYS, toBedrockFilter } from '../../knowledge-base/filter';
 import type { Logger } from '../../logging/logger';
 import type {
-  Chunk,
-  ChunkMetadata,
   KnowledgeBase,
   KnowledgeBaseDocument,
   RetrievalFilter,
@@ -25,14 +20,15 @@ import type {
   RetrieveOptions,
 } from '../../ports/knowledge-base';
 import { RequestPacer, realSleep, withBackoff, type Sleep } from './bedrock-calls';
-
-/** Bedrock's limits for one IngestKnowledgeBaseDocuments / DeleteKnowledgeBaseDocuments call. */
-export const MAX_DOCUMENTS_PER_REQUEST = 25;
-export const MAX_BYTES_PER_REQUEST = 6 * 1024 * 1024;
-/** Room for the JSON around the texts and the metadata of each document. */
-const REQUEST_OVERHEAD_BYTES = 64 * 1024;
-/** Retrieve's numberOfResults maximum. */
-const MAX_RESULTS = 100;
+import {
+  MAX_DOCUMENTS_PER_REQUEST,
+  MAX_RESULTS,
+  batchDocuments,
+  chunkDocumentId,
+  identifier,
+  toBedrockDocument,
+  toRetrieved,
+} from './bedrock-documents';
 
 export interface BedrockKnowledgeBaseOptions {
   agent: BedrockAgentClient;
@@ -50,14 +46,6 @@ export interface BedrockKnowledgeBaseOptions {
   /** Tests pass a fake clock. */
   sleep?: Sleep;
   now?: () => number;
-}
-
-/** The chunk documents' extra metadata: where each chunk sits in its file, for citations. */
-const CHUNK_KEYS = { index: 'chunkIndex', start: 'chunkStart', end: 'chunkEnd' } as const;
-
-/** A chunk's document id in the data source; file ids are unique across tenants. */
-export function chunkDocumentId(fileId: string, index: number): string {
-  return `${fileId}#${index}`;
 }
 
 /**
@@ -257,67 +245,8 @@ function isAbsent(status: string | undefined): boolean {
   );
 }
 
-function identifier(id: string): DocumentIdentifier {
-  return { dataSourceType: 'CUSTOM', custom: { id } };
-}
-
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
-}
-
-function toBedrockDocument(metadata: ChunkMetadata, chunk: Chunk): BedrockDocument {
-  const text = (key: string, value: string) => ({
-    key,
-    value: { type: 'STRING' as const, stringValue: value },
-  });
-  const number = (key: string, value: number) => ({
-    key,
-    value: { type: 'NUMBER' as const, numberValue: value },
-  });
-  return {
-    content: {
-      dataSourceType: 'CUSTOM',
-      custom: {
-        customDocumentIdentifier: { id: chunkDocumentId(metadata.fileId, chunk.index) },
-        sourceType: 'IN_LINE',
-        inlineContent: { type: 'TEXT', textContent: { data: chunk.text } },
-      },
-    },
-    metadata: {
-      type: 'IN_LINE_ATTRIBUTE',
-      inlineAttributes: [
-        text(BEDROCK_METADATA_KEYS.tenantId, metadata.tenantId),
-        text(BEDROCK_METADATA_KEYS.projectId, metadata.projectId),
-        text(BEDROCK_METADATA_KEYS.userId, metadata.userId),
-        text(BEDROCK_METADATA_KEYS.fileId, metadata.fileId),
-        text(BEDROCK_METADATA_KEYS.fileName, metadata.fileName),
-        number(CHUNK_KEYS.index, chunk.index),
-        number(CHUNK_KEYS.start, chunk.start),
-        number(CHUNK_KEYS.end, chunk.end),
-      ],
-    },
-  };
-}
-
-/** Splits documents into requests within Bedrock's count and size limits, in order. */
-export function batchDocuments(documents: readonly BedrockDocument[]): BedrockDocument[][] {
-  const limit = MAX_BYTES_PER_REQUEST - REQUEST_OVERHEAD_BYTES;
-  const batches: BedrockDocument[][] = [];
-  let current: BedrockDocument[] = [];
-  let bytes = 0;
-  for (const document of documents) {
-    const size = Buffer.byteLength(JSON.stringify(document));
-    if (size > limit) throw AppError.invalid('a chunk is larger than one Bedrock request allows');
-    if (current.length === MAX_DOCUMENTS_PER_REQUEST || bytes + size > limit) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(document);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
 }
 
 /**
@@ -329,24 +258,4 @@ export function batchDocuments(documents: readonly BedrockDocument[]): BedrockDo
  */
 function clientToken(attempt: string, payload: unknown): string {
   return createHash('sha256').update(attempt).update(JSON.stringify(payload)).digest('hex');
-}
-
-function toRetrieved(result: KnowledgeBaseRetrievalResult): RetrievedChunk | undefined {
-  const metadata = result.metadata ?? {};
-  const fileId = metadata[BEDROCK_METADATA_KEYS.fileId];
-  if (typeof fileId !== 'string' || result.content?.text === undefined) return undefined;
-  const fileName = metadata[BEDROCK_METADATA_KEYS.fileName];
-  const numberOf = (key: string) => {
-    const value = metadata[key];
-    return typeof value === 'number' ? value : 0;
-  };
-  return {
-    text: result.content.text,
-    score: result.score ?? 0,
-    fileId,
-    fileName: typeof fileName === 'string' ? fileName : fileId,
-    index: numberOf(CHUNK_KEYS.index),
-    start: numberOf(CHUNK_KEYS.start),
-    end: numberOf(CHUNK_KEYS.end),
-  };
 }

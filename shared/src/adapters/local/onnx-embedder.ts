@@ -163,7 +163,7 @@ export class OnnxEmbedder implements Embedder {
     if (this.session.inputNames.includes('token_type_ids')) {
       feeds.token_type_ids = new this.ort.Tensor('int64', new BigInt64Array(size), shape);
     }
-    const output = (await this.session.run(feeds))[this.manifest.output];
+    const output = (await this.infer(feeds))[this.manifest.output];
     if (output === undefined || !(output.data instanceof Float32Array)) {
       throw new AppError(
         'internal',
@@ -173,6 +173,14 @@ export class OnnxEmbedder implements Embedder {
     return encoded.map((ids, row) =>
       this.pool(output.data as Float32Array, output.dims, row, ids.length),
     );
+  }
+
+  private async infer(feeds: Record<string, InstanceType<Ort['Tensor']>>) {
+    try {
+      return await this.session.run(feeds);
+    } catch (error) {
+      throw new AppError('internal', `the embedding model ${this.name} failed`, { cause: error });
+    }
   }
 
   private pool(
@@ -215,8 +223,8 @@ export function defaultModelDir(): string {
 }
 
 /**
- * The local embedder for the embedded knowledge base: the model in `modelDir`, else
- * `JITKB_EMBEDDING_MODEL_DIR`, else `<repo>/models/all-minilm-l6-v2-int8`. Returns undefined, with
+ * The local embedder for the embedded knowledge base: the model in `modelDir` (the service
+ * config's JITKB_EMBEDDING_MODEL_DIR), else `<repo>/models/all-minilm-l6-v2-int8`. Returns undefined, with
  * a loud warning naming the fix, when no model is installed there: the knowledge base then
  * searches with BM25 alone. A model that is present but broken is an error, not a fallback.
  */
@@ -224,9 +232,7 @@ export async function createLocalEmbedder(opts: {
   modelDir?: string;
   log: Logger;
 }): Promise<Embedder | undefined> {
-  const dir = path.resolve(
-    opts.modelDir ?? (process.env.JITKB_EMBEDDING_MODEL_DIR || defaultModelDir()),
-  );
+  const dir = path.resolve(opts.modelDir ?? defaultModelDir());
   if (!existsSync(path.join(dir, MODEL_MANIFEST))) {
     opts.log.warn(
       { modelDir: dir },
