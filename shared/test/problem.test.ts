@@ -21,6 +21,9 @@ function app() {
     const body = z.object({ name: z.string() }).strict().parse(req.body);
     res.json(body);
   });
+  a.get('/things/:id', (req, res) => {
+    res.json({ id: req.params.id });
+  });
   a.get('/missing', () => {
     throw AppError.notFound('project');
   });
@@ -72,6 +75,13 @@ describe('problem+json', () => {
       ).status,
     ).toBe(413);
     expect((await request(a).post('/echo').type('text').send('name=x')).status).toBe(415);
+  });
+
+  it('answers 400 to a path parameter that is not percent-encoded UTF-8', async () => {
+    const res = await request(app()).get('/things/%ED%A0%80');
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 400, type: expect.stringMatching(/invalid-input$/) });
   });
 
   it('serves health, readiness and metrics', async () => {

@@ -89,6 +89,13 @@ export function toProblem(error: unknown): {
       expose: true,
     };
   }
+  // The router could not percent-decode a path parameter (not UTF-8): the request is malformed.
+  if (error instanceof URIError) {
+    return {
+      problem: problem(400, 'invalid-input', 'the path is not valid percent-encoded UTF-8'),
+      expose: true,
+    };
+  }
   // body-parser errors carry an HTTP status and a type.
   const http = error as { status?: unknown; type?: unknown; expose?: unknown };
   if (
