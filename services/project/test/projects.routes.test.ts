@@ -35,6 +35,14 @@ describe('project routes', () => {
     expect((response.body as { name: string }).name).toBe('..etcpasswd plans');
   });
 
+  it('drops lone surrogates from the name', async () => {
+    const response = await h
+      .as('acme')
+      .post('/v1/projects', { name: 'half\uD800 a \uDFFFpair \u{1F600}' })
+      .expect(201);
+    expect((response.body as { name: string }).name).toBe('half a pair \u{1F600}');
+  });
+
   it('refuses a name that is empty once cleaned', async () => {
     const response = await h.as('acme').post('/v1/projects', { name: '/\u0007 ' }).expect(400);
     expect(response.headers['content-type']).toMatch(/application\/problem\+json/);

@@ -39,7 +39,14 @@ export const chatView = z
 export type ChatView = z.infer<typeof chatView>;
 
 export const askBody = z
-  .object({ question: z.string().min(1).max(4000) })
+  .object({
+    question: z
+      .string()
+      .min(1)
+      .max(4000)
+      // A lone surrogate is not text: no store or model can take it.
+      .refine((text) => !/\p{Cs}/u.test(text), 'is not well-formed Unicode (a lone surrogate)'),
+  })
   .strict()
   .meta({ id: 'AskRequest' });
 export type AskBody = z.infer<typeof askBody>;

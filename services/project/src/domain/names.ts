@@ -3,8 +3,9 @@ import { AppError } from '@jitkb/shared';
 /** Longest display name kept, in code points. */
 export const MAX_NAME_LENGTH = 200;
 
-// Control and format characters (bidi overrides included) can disguise a name on screen.
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+// Control and format characters (bidi overrides included) can disguise a name on screen; a lone
+// surrogate is no character at all, and DynamoDB refuses the string that holds one.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
 const PATH_SEPARATORS = /[/\\]/g;
 
 /**
