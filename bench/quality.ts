@@ -89,17 +89,17 @@ async function loadDataset(context: BenchContext): Promise<Dataset> {
 function tinyDataset(context: BenchContext): Dataset {
   const rng = new Rng(11);
   const vocabulary = new ZipfVocabulary(2000);
-  const corpus = Array.from({ length: 40 }, (_, i) => ({
+  const corpus = Array.from({ length: 12 }, (_, i) => ({
     id: `d${i}`,
     title: vocabulary.text(rng, 4),
-    text: vocabulary.text(rng, 120),
+    text: vocabulary.text(rng, 60),
   }));
-  const queries = corpus.slice(0, 10).map((doc, i) => ({
+  const queries = corpus.slice(0, 4).map((doc, i) => ({
     id: `q${i}`,
     text: doc.text.split(' ').slice(10, 16).join(' '),
   }));
   const qrels = new Map(queries.map((q, i) => [q.id, new Map([[`d${i}`, 1]])]));
-  context.say('quality: smoke run on a synthetic 40-document corpus');
+  context.say('quality: smoke run on a synthetic 12-document corpus');
   return { name: 'synthetic smoke corpus', corpus, queries, qrels };
 }
 

@@ -10,7 +10,7 @@ import { chunkText } from '../services/ingestion/src/domain/chunk';
 import { extractText } from '../services/ingestion/src/domain/extract';
 import { loadCorpus } from '../scripts/beir';
 import { call, uploadThrough } from '../test/e2e/client';
-import { startSystem, type System } from '../test/e2e/system';
+import type { System } from '../test/e2e/system';
 import { scifactDir, sleep, table, type BenchContext, type SectionResult } from './lib/context';
 import { fmt, fmtSpread, ratioSpread, spread } from './lib/stats';
 import { barChart } from './lib/svg';
@@ -145,29 +145,21 @@ export async function runReadiness(context: BenchContext): Promise<SectionResult
   const sizes = sizesFor(context);
   // One more set for the warm-up of both sides (first inference, first requests).
   const sets = await makeFiles(context, sizes, sizes.runs + 1);
-  const system = await startSystem({
-    mode: 'embedded',
-    label: `bench-readiness-${context.scale}`,
-    env: { LOG_LEVEL: 'warn' },
-  });
+  const system = await context.system();
   const pipeline: PipelineRun[] = [];
   const raw: Array<{ seconds: number; chunks: number }> = [];
-  try {
-    const token = await system.token(`bench-ready-${Date.now().toString(36)}`, 'alice', 'premium');
-    await pipelineRun(system, token, sets[0]!.slice(0, 2));
-    await rawRun(context, sets[0]!);
-    for (let run = 1; run <= sizes.runs; run++) {
-      const p = await pipelineRun(system, token, sets[run]!);
-      const r = await rawRun(context, sets[run]!);
-      pipeline.push(p);
-      raw.push(r);
-      context.say(
-        `readiness: run ${run}: ready in ${fmt(p.seconds)} s; embedder alone ${fmt(r.seconds)} s ` +
-          `(${r.chunks} chunks, ${fmt(r.chunks / r.seconds, 1)}/s); overhead ${fmt((p.seconds / r.seconds - 1) * 100, 1)} %`,
-      );
-    }
-  } finally {
-    await system.stop();
+  const token = await system.token(`bench-ready-${Date.now().toString(36)}`, 'alice', 'premium');
+  await pipelineRun(system, token, sets[0]!.slice(0, 2));
+  await rawRun(context, sets[0]!);
+  for (let run = 1; run <= sizes.runs; run++) {
+    const p = await pipelineRun(system, token, sets[run]!);
+    const r = await rawRun(context, sets[run]!);
+    pipeline.push(p);
+    raw.push(r);
+    context.say(
+      `readiness: run ${run}: ready in ${fmt(p.seconds)} s; embedder alone ${fmt(r.seconds)} s ` +
+        `(${r.chunks} chunks, ${fmt(r.chunks / r.seconds, 1)}/s); overhead ${fmt((p.seconds / r.seconds - 1) * 100, 1)} %`,
+    );
   }
   const ready = spread(pipeline.map((p) => p.seconds));
   const alone = spread(raw.map((r) => r.seconds));

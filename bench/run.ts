@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       context.say(`== ${name} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
+    await context.close();
     rmSync(tempDir, { recursive: true, force: true });
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
@@ -104,7 +105,6 @@ async function main(): Promise<void> {
     `${JSON.stringify({ started, seconds, scale, failures, sections: sections.map(({ charts: _c, markdown: _m, ...rest }) => rest) }, null, 2)}\n`,
   );
   context.say(`\nwrote ${path.join(outDir, 'benchmarks.md')} (${seconds.toFixed(0)} s in all)`);
-  await context.close();
   if (failures.length > 0) {
     context.say(`failed: ${failures.join(', ')}`);
     process.exitCode = 1;

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger, type Embedder, type Logger } from '@jitkb/shared';
 import { createLocalEmbedder } from '../../shared/src/adapters/local/onnx-embedder';
+import { startSystem, type System } from '../../test/e2e/system';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -20,7 +21,12 @@ export interface BenchContext {
   say(line: string): void;
   /** The local embedding model, loaded once for the run; undefined when none is installed. */
   embedder(): Promise<Embedder | undefined>;
-  /** Frees the embedding model if it was loaded. */
+  /**
+   * The five services as processes on the embedded adapters (test/e2e/system.ts), started once
+   * for the run on first use and shared by the benchmarks that go through HTTP.
+   */
+  system(): Promise<System>;
+  /** Stops the system and frees the embedding model, if they were started. */
   close(): Promise<void>;
 }
 
@@ -61,12 +67,21 @@ export function createContext(options: {
   mkdirSync(options.tempDir, { recursive: true });
   const log = createLogger({ service: 'bench', level: 'warn', destination: process.stderr });
   let loading: Promise<Embedder | undefined> | undefined;
+  let starting: Promise<System> | undefined;
   return {
     ...options,
     log,
     say: (line) => process.stdout.write(`${line}\n`),
     embedder: () => (loading ??= createLocalEmbedder({ log })),
+    system: () =>
+      (starting ??= startSystem({
+        mode: 'embedded',
+        label: `bench-${options.scale}`,
+        env: { LOG_LEVEL: 'warn' },
+      })),
     async close() {
+      const system = await starting?.catch(() => undefined);
+      await system?.stop();
       const embedder = await loading?.catch(() => undefined);
       if (embedder && 'close' in embedder && typeof embedder.close === 'function') {
         await (embedder.close as () => Promise<void>).call(embedder);
