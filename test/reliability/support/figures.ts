@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@jitkb/shared/testing';
-import { RUN_LABEL } from './sizes';
+import { RUN_LABEL, SIZES } from './sizes';
 
 export const FIGURES_DIR = path.join(REPO_ROOT, 'test-results/reliability');
 
@@ -14,6 +14,7 @@ export type Figures = Record<string, string | number | boolean>;
 export interface FiguresFile {
   run: string;
   mode: string;
+  sizes: typeof SIZES;
   suites: Record<string, Figures>;
 }
 
@@ -34,7 +35,9 @@ export function recordFigures(mode: string, suite: string, figures: Figures): vo
   mkdirSync(FIGURES_DIR, { recursive: true });
   const current = readFigures(mode);
   const file: FiguresFile =
-    current && current.run === RUN_LABEL ? current : { run: RUN_LABEL, mode, suites: {} };
+    current && current.run === RUN_LABEL
+      ? current
+      : { run: RUN_LABEL, mode, sizes: SIZES, suites: {} };
   file.suites[suite] = figures;
   writeFileSync(figuresFile(mode), `${JSON.stringify(file, null, 2)}\n`);
   process.stdout.write(`reliability ${mode} ${suite}: ${JSON.stringify(figures)}\n`);

@@ -217,20 +217,30 @@ export async function snapshot(tenant: Tenant, chatIds: readonly string[] = []):
     const reply = await tenant.api('GET', path);
     return { status: reply.status, body: reply.body };
   };
-  const projects = await get('/v1/projects');
+  const [projects, tenantView, chatViews] = await Promise.all([
+    get('/v1/projects'),
+    get('/v1/tenant'),
+    Promise.all(
+      chatIds.map(async (chatId) => {
+        const [chat, messages] = await Promise.all([
+          get(`/v1/chats/${chatId}`),
+          get(`/v1/chats/${chatId}/messages`),
+        ]);
+        return [chatId, { chat, messages }] as const;
+      }),
+    ),
+  ]);
   const items = ((projects.body as { items?: Array<{ id: string }> }).items ?? [])
     .slice()
     .sort((a, b) => a.id.localeCompare(b.id));
-  const files: Record<string, unknown> = {};
-  for (const project of items) files[project.id] = await get(`/v1/projects/${project.id}/files`);
-  const chats: Record<string, unknown> = {};
-  for (const chatId of chatIds) {
-    chats[chatId] = {
-      chat: await get(`/v1/chats/${chatId}`),
-      messages: await get(`/v1/chats/${chatId}/messages`),
-    };
-  }
-  const tenantView = await get('/v1/tenant');
+  const files = Object.fromEntries(
+    await Promise.all(
+      items.map(
+        async (project) => [project.id, await get(`/v1/projects/${project.id}/files`)] as const,
+      ),
+    ),
+  );
+  const chats = Object.fromEntries(chatViews);
   const usage = (tenantView.body as { usage?: Record<string, unknown> }).usage ?? {};
   const { queriesThisMinute: _ignored, ...stableUsage } = usage;
   return { projects: { status: projects.status, items }, files, chats, usage: stableUsage };

@@ -29,13 +29,16 @@ export const SIZES = FULL
       ingestionFiles: 20,
       filesPerChat: 5,
       gatewayClients: 4,
-      gatewayPhasesMs: { before: 1000, outage: 1000, after: 1500 },
+      gatewayPhasesMs: { before: 700, outage: 700, after: 1000 },
       poisonGood: 10,
       fuzzRunsPerRoute: 20,
       edgeNames: 8,
-      isolationProbes: 200,
+      isolationProbes: 100,
       loadTenants: 10,
       loadSeconds: 5,
     };
 
 export const RUN_LABEL = FULL ? 'full' : 'subset';
+
+/** Time limits of the checks grow with their sizes. */
+export const timeLimit = (subsetMs: number) => (FULL ? subsetMs * 10 : subsetMs);
