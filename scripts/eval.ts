@@ -1,5 +1,6 @@
 // Retrieval quality of the local knowledge base on any BEIR folder:
 //   npm run eval -- --dataset DIR [--mode hybrid|bm25|dense] [--queries N] [--db FILE]
+//                   [--rrf-k N] [--candidates N]
 // The corpus goes through the real pipeline (chunkText, the local embedder, SqliteKnowledgeBase)
 // into one tenant and project in a temporary folder; every test query (those in qrels.tsv) goes
 // through buildRetrievalFilter and retrieve. A document scores by its best chunk. The last line
@@ -42,6 +43,7 @@ interface Options {
   queryLimit: number | undefined;
   db: string | undefined;
   rrfK: number | undefined;
+  candidates: number | undefined;
 }
 
 function parseOptions(): Options {
@@ -52,6 +54,7 @@ function parseOptions(): Options {
       queries: { type: 'string' },
       db: { type: 'string' },
       'rrf-k': { type: 'string' },
+      candidates: { type: 'string' },
     },
   });
   if (!values.dataset)
@@ -67,6 +70,7 @@ function parseOptions(): Options {
     queryLimit: number(values.queries),
     db: values.db === undefined ? undefined : path.resolve(values.db),
     rrfK: number(values['rrf-k']),
+    candidates: number(values.candidates),
   };
 }
 
@@ -182,6 +186,7 @@ async function main(): Promise<void> {
     log,
     mode: options.mode,
     ...(options.rrfK === undefined ? {} : { rrfK: options.rrfK }),
+    ...(options.candidates === undefined ? {} : { candidates: options.candidates }),
     ...(embedder ? { embedder } : {}),
   });
   try {

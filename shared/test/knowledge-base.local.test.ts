@@ -195,8 +195,8 @@ describe('SqliteKnowledgeBase with the local model', () => {
         )
           .map((row) => row.detail)
           .join('\n');
-      expect(plan(KB_SQL.vectors)).toMatch(/USING INDEX kb_chunks_scope/);
-      expect(plan(KB_SQL.vectors)).not.toMatch(/SCAN kb_chunks\b/);
+      expect(plan(KB_SQL.vectors)).toMatch(/SEARCH kb_file_vectors USING INDEX/);
+      expect(plan(KB_SQL.vectors)).not.toMatch(/SCAN kb_file_vectors\b/);
       // FTS5 finds the matches in the project's postings; each is then checked by primary key.
       expect(plan(KB_SQL.keyword)).toMatch(/SEARCH c USING INTEGER PRIMARY KEY/);
       expect(plan(KB_SQL.keyword)).not.toMatch(/SCAN c\b/);

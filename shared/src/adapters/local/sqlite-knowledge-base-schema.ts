@@ -1,10 +1,12 @@
 /*
  * The embedded knowledge base's tables and statements.
  *
- * kb_chunks holds every tenant's chunks; the (tenant_id, project_id, file_id) index is what keeps
- * retrieval proportional to one project's live files however large the store grows. kb_chunks_fts
- * is an external-content FTS5 index over it, kept in step by triggers. Its `scope` column holds
- * one token per (tenant, project), so that a BM25 query walks that project's postings only.
+ * kb_chunks holds every tenant's chunks; the (tenant_id, project_id, file_id) indexes are what
+ * keep retrieval proportional to one project's live files however large the store grows.
+ * kb_chunks_fts is an external-content FTS5 index over it, kept in step by triggers. Its `scope`
+ * column holds one token per (tenant, project), so that a BM25 query walks that project's postings
+ * only. kb_file_vectors holds each file's chunk vectors in one BLOB: a file is always written whole,
+ * and the vector pass then reads one row per live file rather than one per chunk.
  */
 
 export const KB_SCHEMA = `
@@ -23,12 +25,22 @@ CREATE TABLE IF NOT EXISTS kb_chunks (
   start_offset INTEGER NOT NULL,
   end_offset INTEGER NOT NULL,
   scope TEXT NOT NULL,
-  text TEXT NOT NULL,
-  embedder_id INTEGER REFERENCES kb_embedders (id),
-  embedding BLOB
+  text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS kb_chunks_scope ON kb_chunks (tenant_id, project_id, file_id);
 CREATE INDEX IF NOT EXISTS kb_chunks_file ON kb_chunks (file_id);
+CREATE TABLE IF NOT EXISTS kb_file_vectors (
+  file_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  embedder_id INTEGER NOT NULL REFERENCES kb_embedders (id),
+  -- kb_chunks ids as Float64, one per vector, in the order of the vectors.
+  chunk_ids BLOB NOT NULL,
+  -- Float32 unit vectors, one after another.
+  vectors BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kb_file_vectors_scope
+  ON kb_file_vectors (tenant_id, project_id, file_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS kb_chunks_fts USING fts5 (
   scope, text,
   content = 'kb_chunks', content_rowid = 'id',
@@ -56,18 +68,22 @@ function inScope(table: string): string {
 
 export const KB_SQL = {
   insert: `INSERT INTO kb_chunks (tenant_id, project_id, file_id, user_id, file_name, chunk_index,
-      start_offset, end_offset, scope, text, embedder_id, embedding)
+      start_offset, end_offset, scope, text)
     VALUES (@tenant_id, @project_id, @file_id, @user_id, @file_name, @chunk_index,
-      @start_offset, @end_offset, @scope, @text, @embedder_id, @embedding)`,
+      @start_offset, @end_offset, @scope, @text)`,
+  insertVectors: `INSERT INTO kb_file_vectors
+      (file_id, tenant_id, project_id, embedder_id, chunk_ids, vectors)
+    VALUES (@file_id, @tenant_id, @project_id, @embedder_id, @chunk_ids, @vectors)`,
   deleteFile: `DELETE FROM kb_chunks WHERE file_id = ?`,
+  deleteFileVectors: `DELETE FROM kb_file_vectors WHERE file_id = ?`,
   deleteFiles: `DELETE FROM kb_chunks WHERE file_id IN (SELECT value FROM json_each(?))`,
+  deleteFilesVectors: `DELETE FROM kb_file_vectors WHERE file_id IN (SELECT value FROM json_each(?))`,
   countFile: `SELECT count(*) AS n FROM kb_chunks WHERE file_id = ?`,
   insertEmbedder: `INSERT OR IGNORE INTO kb_embedders (key) VALUES (?)`,
   embedderByKey: `SELECT id FROM kb_embedders WHERE key = ?`,
-  staleVectors: `SELECT count(*) AS n FROM kb_chunks
-    WHERE embedding IS NOT NULL AND embedder_id IS NOT ?`,
-  vectors: `SELECT id, embedding FROM kb_chunks
-    WHERE ${inScope('kb_chunks')} AND embedder_id = @embedder_id`,
+  staleVectors: `SELECT count(*) AS n FROM kb_file_vectors WHERE embedder_id IS NOT ?`,
+  vectors: `SELECT chunk_ids, vectors FROM kb_file_vectors
+    WHERE ${inScope('kb_file_vectors')} AND embedder_id = @embedder_id`,
   // Column weights 0 and 1: the scope token narrows the match but adds nothing to the score.
   keyword: `SELECT c.id AS id FROM kb_chunks_fts JOIN kb_chunks c ON c.id = kb_chunks_fts.rowid
     WHERE kb_chunks_fts MATCH @match AND ${inScope('c')}

@@ -57,7 +57,7 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
   private readonly mode: SearchMode;
   private readonly embedderId: number | undefined;
   private readonly statements: Record<keyof typeof KB_SQL, Database.Statement>;
-  private readonly scratch: Float32Array;
+  private readonly dimensions: number;
 
   constructor(private readonly options: SqliteKnowledgeBaseOptions) {
     this.db = new Database(options.path);
@@ -68,7 +68,7 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
     this.statements = Object.fromEntries(
       Object.entries(KB_SQL).map(([name, sql]) => [name, this.db.prepare(sql)]),
     ) as Record<keyof typeof KB_SQL, Database.Statement>;
-    // Rows as arrays: the vector pass reads tens of thousands of them per question.
+    // Rows as arrays: the vector pass reads one per live file on every question.
     this.statements.vectors.raw(true);
     this.embedder = options.embedder;
     this.mode = options.embedder ? (options.mode ?? 'hybrid') : 'bm25';
@@ -76,7 +76,7 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
       throw AppError.invalid('dense search needs an embedder');
     }
     this.embedderId = this.embedder ? this.registerEmbedder(this.embedder) : undefined;
-    this.scratch = new Float32Array(this.embedder?.dimensions ?? 0);
+    this.dimensions = this.embedder?.dimensions ?? 0;
   }
 
   async ingest(document: KnowledgeBaseDocument): Promise<{ chunks: number }> {
@@ -91,32 +91,47 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
     const scope = scopeToken(metadata.tenantId, metadata.projectId);
     this.write(() => {
       this.statements.deleteFile.run(metadata.fileId);
-      chunks.forEach((chunk, i) => {
-        const vector = vectors?.[i];
-        this.statements.insert.run({
+      this.statements.deleteFileVectors.run(metadata.fileId);
+      const ids = chunks.map((chunk) =>
+        Number(
+          this.statements.insert.run({
+            tenant_id: metadata.tenantId,
+            project_id: metadata.projectId,
+            user_id: metadata.userId,
+            file_id: metadata.fileId,
+            file_name: metadata.fileName,
+            chunk_index: chunk.index,
+            start_offset: chunk.start,
+            end_offset: chunk.end,
+            scope,
+            text: chunk.text,
+          }).lastInsertRowid,
+        ),
+      );
+      if (vectors && vectors.length !== ids.length) {
+        throw new AppError('internal', 'the embedder returned a vector count unlike the chunks');
+      }
+      if (vectors && ids.length > 0) {
+        this.statements.insertVectors.run({
+          file_id: metadata.fileId,
           tenant_id: metadata.tenantId,
           project_id: metadata.projectId,
-          user_id: metadata.userId,
-          file_id: metadata.fileId,
-          file_name: metadata.fileName,
-          chunk_index: chunk.index,
-          start_offset: chunk.start,
-          end_offset: chunk.end,
-          scope,
-          text: chunk.text,
-          embedder_id: vector ? this.embedderId : null,
-          embedding: vector
-            ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)
-            : null,
+          embedder_id: this.embedderId,
+          chunk_ids: bytesOf(Float64Array.from(ids)),
+          vectors: bytesOf(packVectors(vectors, this.dimensions)),
         });
-      });
+      }
     });
     return { chunks: chunks.length };
   }
 
   async delete(fileIds: readonly string[]): Promise<void> {
     if (fileIds.length === 0) return;
-    this.write(() => this.statements.deleteFiles.run(JSON.stringify(fileIds)));
+    const list = JSON.stringify(fileIds);
+    this.write(() => {
+      this.statements.deleteFiles.run(list);
+      this.statements.deleteFilesVectors.run(list);
+    });
   }
 
   async countChunks(fileId: string): Promise<number> {
@@ -173,14 +188,20 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
   private async vectorRanking(query: string, scope: Scope, depth: number): Promise<number[]> {
     if (!this.embedder) return [];
     const q = await this.embedder.embedQuery(query);
-    const scratch = this.scratch;
+    const d = q.length;
     return this.read(() => {
       const rows = this.statements.vectors.iterate({
         ...scope,
         embedder_id: this.embedderId,
-      }) as IterableIterator<[number, Buffer]>;
+      }) as IterableIterator<[Buffer, Buffer]>;
       const scored = function* () {
-        for (const [id, blob] of rows) yield { id, score: dot(q, asFloats(blob, scratch)) };
+        for (const [idBlob, vectorBlob] of rows) {
+          const ids = new Float64Array(alignedCopy(idBlob));
+          const vectors = new Float32Array(alignedCopy(vectorBlob));
+          for (let i = 0; i < ids.length; i++) {
+            yield { id: ids[i]!, score: dot(q, vectors, i * d) };
+          }
+        }
       };
       return topN(scored(), depth).map((hit) => hit.id);
     });
@@ -194,8 +215,8 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
       const stale = this.statements.staleVectors.get(row.id) as { n: number };
       if (stale.n > 0) {
         this.options.log.warn(
-          { embedder: key, chunks: stale.n },
-          'chunks embedded by another model are searched by BM25 only until their files are ingested again',
+          { embedder: key, files: stale.n },
+          'files embedded by another model are searched by BM25 only until they are ingested again',
         );
       }
       return row.id;
@@ -246,18 +267,34 @@ function toRetrieved(row: ChunkRow, score: number): RetrievedChunk {
   };
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
+/** The dot product of `q` with the vector at `offset` in `vectors`. */
+function dot(q: Float32Array, vectors: Float32Array, offset: number): number {
   let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  for (let i = 0; i < q.length; i++) sum += q[i]! * vectors[offset + i]!;
   return sum;
 }
 
-/** A Float32 view of a BLOB, copied into `scratch` when the buffer is not 4-byte aligned. */
-function asFloats(blob: Buffer, scratch: Float32Array): Float32Array {
-  if (blob.byteOffset % 4 === 0)
-    return new Float32Array(blob.buffer, blob.byteOffset, blob.length / 4);
-  new Uint8Array(scratch.buffer).set(blob.subarray(0, scratch.byteLength));
-  return scratch;
+/** The BLOB's bytes in an ArrayBuffer of their own: typed array views need aligned offsets. */
+function alignedCopy(blob: Buffer): ArrayBuffer {
+  const copy = new ArrayBuffer(blob.length);
+  new Uint8Array(copy).set(blob);
+  return copy;
+}
+
+function bytesOf(array: Float32Array | Float64Array): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/** One file's vectors back to back, checked against the embedder's dimensions. */
+function packVectors(vectors: readonly Float32Array[], dimensions: number): Float32Array {
+  const packed = new Float32Array(vectors.length * dimensions);
+  vectors.forEach((vector, i) => {
+    if (vector.length !== dimensions) {
+      throw new AppError('internal', `the embedder returned ${vector.length} dimensions`);
+    }
+    packed.set(vector, i * dimensions);
+  });
+  return packed;
 }
 
 function wrap(error: unknown, message: string): AppError {
