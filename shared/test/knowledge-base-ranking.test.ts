@@ -1,4 +1,10 @@
-import { ftsMatchAny, queryTerms, reciprocalRankFusion, topN } from '../src/knowledge-base/ranking';
+import {
+  ftsMatchAny,
+  queryTerms,
+  reciprocalRankFusion,
+  RRF_K,
+  topN,
+} from '../src/knowledge-base/ranking';
 
 describe('queryTerms', () => {
   it('keeps words and numbers, lower-cased, without stop words or repeats', () => {
@@ -39,7 +45,7 @@ describe('reciprocalRankFusion', () => {
       ['b', 'both'],
     ]);
     expect(fused[0]!.id).toBe('both');
-    expect(fused[0]!.score).toBeCloseTo(2 / 62);
+    expect(fused[0]!.score).toBeCloseTo(2 / (RRF_K + 2));
     expect(fused.map((hit) => hit.id).sort()).toEqual(['a', 'b', 'both']);
   });
 

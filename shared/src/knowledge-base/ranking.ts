@@ -43,10 +43,14 @@ export function ftsMatchAny(text: string, column: string): string | undefined {
 }
 
 /**
- * The usual constant of reciprocal rank fusion (Cormack, Clarke and Buettcher, SIGIR 2009): large
- * enough that the first few ranks of one list do not drown out agreement between lists.
+ * The reciprocal rank fusion constant. Cormack, Clarke and Buettcher (SIGIR 2009) proposed 60 for
+ * fusing many TREC runs; with two rankers of similar strength, as BM25 and a sentence-embedding
+ * model are, the top ranks of each carry more of the signal and a smaller constant fuses better.
+ * Chosen on SciFact's 809 training queries, which the eval never scores (nDCG@10 there: k=60
+ * 0.714, k=20 0.722, k=10 0.727); 20 rather than the last of these keeps some weight on agreement
+ * further down both lists.
  */
-export const RRF_K = 60;
+export const RRF_K = 20;
 
 /**
  * Reciprocal rank fusion: each id scores the sum over the lists of 1 / (k + rank), rank from 1.

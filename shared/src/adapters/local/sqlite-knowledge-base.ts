@@ -26,7 +26,7 @@ export interface SqliteKnowledgeBaseOptions {
   mode?: SearchMode;
   /** How many chunks each ranker passes to the fusion; at least `k`. Default 100. */
   candidates?: number;
-  /** The reciprocal rank fusion constant. Default 60. */
+  /** The reciprocal rank fusion constant. Default RRF_K (20). */
   rrfK?: number;
   /** How long a writer waits for another process's lock. Default 10 s. */
   busyTimeoutMs?: number;
