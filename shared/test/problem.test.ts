@@ -46,7 +46,9 @@ describe('problem+json', () => {
       title: 'Not Found',
       detail: 'project not found',
     });
-    expect(res.body.correlationId).toBe(res.headers['x-correlation-id']);
+    expect((res.body as { correlationId?: string }).correlationId).toBe(
+      res.headers['x-correlation-id'],
+    );
   });
 
   it('sets Retry-After on a 429', async () => {
@@ -66,7 +68,7 @@ describe('problem+json', () => {
     expect((await request(a).post('/echo').type('json').send('{"name":')).status).toBe(400);
     const unknown = await request(a).post('/echo').send({ name: 'x', extra: 1 });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.detail).toMatch(/extra/);
+    expect((unknown.body as { detail: string }).detail).toMatch(/extra/);
     expect(
       (
         await request(a)
@@ -81,7 +83,10 @@ describe('problem+json', () => {
     const res = await request(app()).get('/things/%ED%A0%80');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ status: 400, type: expect.stringMatching(/invalid-input$/) });
+    expect(res.body).toMatchObject({
+      status: 400,
+      type: expect.stringMatching(/invalid-input$/) as unknown,
+    });
   });
 
   it('serves health, readiness and metrics', async () => {
