@@ -189,6 +189,7 @@ describe('SqliteKnowledgeBase with the local model', () => {
             project_id: 'p1',
             file_ids: '["f1"]',
             embedder_id: 1,
+            ids: '[1, 2]',
             match: 'text:"x"',
             limit: 10,
           }) as Array<{ detail: string }>
@@ -200,6 +201,7 @@ describe('SqliteKnowledgeBase with the local model', () => {
       // FTS5 finds the matches in the project's postings; each is then checked by primary key.
       expect(plan(KB_SQL.keyword)).toMatch(/SEARCH c USING INTEGER PRIMARY KEY/);
       expect(plan(KB_SQL.keyword)).not.toMatch(/SCAN c\b/);
+      expect(plan(KB_SQL.chunksById)).toMatch(/SEARCH kb_chunks USING INTEGER PRIMARY KEY/);
     } finally {
       db.close();
     }

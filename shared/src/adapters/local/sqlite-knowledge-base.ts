@@ -159,7 +159,10 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
     if (fused.length === 0) return [];
     const rows = this.read(
       () =>
-        this.statements.chunksById.all(JSON.stringify(fused.map((hit) => hit.id))) as ChunkRow[],
+        this.statements.chunksById.all({
+          ...scope,
+          ids: JSON.stringify(fused.map((hit) => hit.id)),
+        }) as ChunkRow[],
     );
     const byId = new Map(rows.map((row) => [row.id, row]));
     return fused.flatMap(({ id, score }) => {
