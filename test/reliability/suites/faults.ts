@@ -131,8 +131,14 @@ export function describeFaults(define: Define): void {
   define(
     'fails requests cleanly while the gateway is down and serves them all after its restart',
     async (rig) => {
-      const { tenant, projectId, chatIds } = getCorpus(rig);
-      const chatId = chatIds[0] ?? '';
+      const { tenant, projectId, files } = getCorpus(rig);
+      // A chat of its own per client, as each user has: questions on one chat take turns.
+      const chatIds = await mapLimit(
+        Array.from({ length: SIZES.gatewayClients }),
+        4,
+        async () => (await tenant.startChat(projectId, [files[0]?.id ?? ''])).id,
+      );
+      await mapLimit(chatIds, 4, (chatId) => tenant.waitChat(chatId, 60_000));
       interface Outcome {
         start: number;
         end: number;
@@ -140,15 +146,16 @@ export function describeFaults(define: Define): void {
         detail: string;
       }
       const outcomes: Outcome[] = [];
-      const operations: Array<() => Promise<Reply>> = [
-        () => tenant.api('GET', '/v1/projects', undefined, { timeoutMs: 10_000 }),
-        () => tenant.api('GET', `/v1/projects/${projectId}`, undefined, { timeoutMs: 10_000 }),
-        () =>
+      const timeoutMs = 15_000;
+      const operations: Array<(chatId: string) => Promise<Reply>> = [
+        () => tenant.api('GET', '/v1/projects', undefined, { timeoutMs }),
+        () => tenant.api('GET', `/v1/projects/${projectId}`, undefined, { timeoutMs }),
+        (chatId) =>
           tenant.api(
             'POST',
             `/v1/chats/${chatId}/messages`,
             { question: 'When do ships leave?' },
-            { timeoutMs: 10_000 },
+            { timeoutMs },
           ),
       ];
       const phases = SIZES.gatewayPhasesMs;
@@ -157,8 +164,9 @@ export function describeFaults(define: Define): void {
         for (let i = 0; !stopping && i < 100_000; i += 1) {
           const start = Date.now();
           const op = operations[(index + i) % operations.length]!;
+          const chatId = chatIds[index] ?? '';
           try {
-            const reply = await op();
+            const reply = await op(chatId);
             const ok = reply.status < 300;
             const cleanError = (reply.status === 502 || reply.status === 503) && isProblem(reply);
             outcomes.push({
@@ -212,8 +220,9 @@ export function describeFaults(define: Define): void {
       recordFigures(rig.mode, 'fault: gateway kill -9', {
         clients: SIZES.gatewayClients,
         'requests before the kill (ok)': summary(before).ok,
-        'requests during the outage': during.length,
-        'failed cleanly during the outage': summary(during).clean,
+        'requests overlapping the outage': during.length,
+        'of which answered (in flight at the kill)': summary(during).ok,
+        'of which failed cleanly': summary(during).clean,
         'slowest failure (ms)': slowestFailureMs,
         'outage: kill to healthy (ms)': backAt - killedAt,
         'requests after the restart': after.length,

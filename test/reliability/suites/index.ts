@@ -4,6 +4,7 @@ import { timeLimit } from '../support/sizes';
 import { describeBadInput } from './bad-input';
 import { describeFaults } from './faults';
 import { describeIsolation } from './isolation';
+import { describeLimits } from './limits';
 import { describeLoad } from './load';
 import { describePoison } from './poison';
 import { describeTokens } from './tokens';
@@ -54,7 +55,10 @@ export function describeReliability(): void {
 
   describe('tokens', () => describeTokens(define));
   describe('poison message', () => describePoison(define));
-  describe('bad input', () => describeBadInput(define));
+  describe('bad input', () => {
+    describeBadInput(define);
+    describeLimits(define);
+  });
   describe('isolation', () => describeIsolation(define));
   describe('load', () => describeLoad(define));
   describe('faults', () => describeFaults(define));
