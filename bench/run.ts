@@ -3,7 +3,7 @@
 //   npm run bench:smoke          tiny sizes of every benchmark (run by the tests)
 // Prints each figure as it is measured and writes docs/benchmarks.md with SVG charts beside it
 // (the smoke run writes to a temporary folder, or --out DIR).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -73,7 +73,14 @@ async function main(): Promise<void> {
       context.say(`\n== ${name} (${scale})`);
       const t0 = performance.now();
       try {
+        const loadBefore = os.loadavg()[0]!;
         const section = await BENCHMARKS[name]!(context);
+        section.conditions = {
+          date: new Date().toISOString(),
+          seconds: (performance.now() - t0) / 1000,
+          loadBefore,
+          loadAfter: os.loadavg()[0]!,
+        };
         sections.push(section);
         for (const t of section.targets) {
           context.say(
@@ -98,17 +105,45 @@ async function main(): Promise<void> {
   for (const chart of sections.flatMap((s) => s.charts)) {
     writeFileSync(path.join(chartDir, chart.file), chart.svg);
   }
-  const report = renderReport({ sections, started, seconds, scale, failures });
+  const resultsFile = path.join(chartDir, 'results.json');
+  // With --only, the other sections of the last run at this scale stay in the report.
+  const all =
+    names.length < Object.keys(BENCHMARKS).length ? merge(resultsFile, sections, scale) : sections;
+  const report = renderReport({ sections: all, started, seconds, scale, failures });
   writeFileSync(path.join(outDir, 'benchmarks.md'), report);
+  const stored = all.map((section) => ({
+    ...section,
+    charts: section.charts.map(({ file, alt }) => ({ file, alt, svg: '' })),
+  }));
   writeFileSync(
-    path.join(chartDir, 'results.json'),
-    `${JSON.stringify({ started, seconds, scale, failures, sections: sections.map(({ charts: _c, markdown: _m, ...rest }) => rest) }, null, 2)}\n`,
+    resultsFile,
+    `${JSON.stringify({ started, seconds, scale, failures, sections: stored }, null, 2)}\n`,
   );
   context.say(`\nwrote ${path.join(outDir, 'benchmarks.md')} (${seconds.toFixed(0)} s in all)`);
   if (failures.length > 0) {
     context.say(`failed: ${failures.join(', ')}`);
     process.exitCode = 1;
   }
+}
+
+/** The sections of the last results file at this scale, with the new ones in their place. */
+function merge(file: string, fresh: SectionResult[], scale: Scale): SectionResult[] {
+  let previous: SectionResult[] = [];
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+      scale?: Scale;
+      sections?: SectionResult[];
+    };
+    if (parsed.scale === scale) previous = parsed.sections ?? [];
+  } catch {
+    // no earlier results
+  }
+  const byId = new Map(previous.map((section) => [section.id, section]));
+  for (const section of fresh) byId.set(section.id, section);
+  return Object.keys(BENCHMARKS).flatMap((id) => {
+    const section = byId.get(id);
+    return section ? [section] : [];
+  });
 }
 
 main().catch((error: unknown) => {

@@ -54,6 +54,8 @@ export interface SectionResult {
   targets: Target[];
   /** Raw figures, kept in the JSON results file. */
   data: unknown;
+  /** Filled in by the runner: how long the section took and the machine's load around it. */
+  conditions?: { date: string; seconds: number; loadBefore: number; loadAfter: number };
 }
 
 export type Benchmark = (context: BenchContext) => Promise<SectionResult>;

@@ -33,6 +33,7 @@ export function renderReport(options: {
     `- Machine: ${machineDescription()}`,
     `- Date: ${started.toISOString()}`,
     `- Run: ${scale}${scale === 'full' ? '' : ' (reduced sizes)'}, ${Math.round(seconds)} s in all`,
+    '- The machine is shared: the load average under each section says how much else ran beside it.',
     ...(failures.length > 0 ? [`- Failed: ${failures.join(', ')}`] : []),
     '',
     '## Targets',
@@ -42,6 +43,14 @@ export function renderReport(options: {
   ];
   for (const section of sections) {
     lines.push(`## ${section.title}`, '', section.markdown, '');
+    const c = section.conditions;
+    if (c) {
+      lines.push(
+        `_Measured ${c.date.slice(0, 16).replace('T', ' ')} UTC in ${Math.round(c.seconds)} s; 1-minute load average ${c.loadBefore.toFixed(1)} before, ` +
+          `${c.loadAfter.toFixed(1)} after (${os.cpus().length} cores)._`,
+        '',
+      );
+    }
     for (const chart of section.charts) lines.push(`![${chart.alt}](benchmarks/${chart.file})`, '');
   }
   return `${lines.join('\n').trimEnd()}\n`;

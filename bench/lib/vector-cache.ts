@@ -45,7 +45,7 @@ export async function cachedVectors(
     }
   }
   const start = performance.now();
-  const docVectors = await embedder.embedDocuments(documents);
+  const docVectors = await embedInSlices(context, embedder, documents);
   const queryVectors: Float32Array[] = [];
   for (const query of queries) queryVectors.push(await embedder.embedQuery(query));
   const seconds = (performance.now() - start) / 1000;
@@ -61,4 +61,27 @@ export async function cachedVectors(
     renameSync(`${file}.tmp`, file);
   }
   return { documents: docVectors, queries: queryVectors, cached: false, seconds };
+}
+
+/** Embeds in slices of similar lengths (little padding), saying how far it got. */
+async function embedInSlices(
+  context: BenchContext,
+  embedder: Embedder,
+  texts: readonly string[],
+): Promise<Float32Array[]> {
+  const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+  const vectors = new Array<Float32Array>(texts.length);
+  const slice = 1024;
+  const start = performance.now();
+  for (let offset = 0; offset < order.length; offset += slice) {
+    const indexes = order.slice(offset, offset + slice);
+    const batch = await embedder.embedDocuments(indexes.map((i) => texts[i]!));
+    indexes.forEach((index, j) => (vectors[index] = batch[j]!));
+    if (texts.length > slice) {
+      const done = Math.min(order.length, offset + slice);
+      const seconds = (performance.now() - start) / 1000;
+      context.say(`  embedded ${done} of ${texts.length} chunks (${seconds.toFixed(0)} s)`);
+    }
+  }
+  return vectors;
 }

@@ -83,10 +83,20 @@ function oramaSchema(dimensions: number) {
   } as const;
 }
 
+/**
+ * The stop words jitkb's BM25 drops (Lucene's English list, see knowledge-base/ranking.ts). Orama
+ * has none by default, and it matches query words as prefixes, so "a" or "in" would match most of
+ * the vocabulary: nDCG@10 on SciFact is 0.21 without them and 0.36 with them.
+ */
+const STOP_WORDS = (
+  'a an and are as at be but by for if in into is it no not of on or such that the their then ' +
+  'there these they this to was will with'
+).split(' ');
+
 export function createOrama(dimensions: number): PeerStore {
   const db: AnyOrama = create({
     schema: oramaSchema(dimensions),
-    components: { tokenizer: { stemming: true } },
+    components: { tokenizer: { stemming: true, stopWords: STOP_WORDS } },
   });
   return {
     name: 'Orama',
