@@ -21,6 +21,11 @@ export interface LatencyRuns {
   samples: number[];
   /** Mean hits per question (a store answering nothing would look fast). */
   meanHits: number;
+  /**
+   * CPU milliseconds the process spent per question, run by run: unlike wall time, it does not
+   * grow when other work shares the machine.
+   */
+  cpuMs: number[];
 }
 
 export async function measureLatency<Q>(
@@ -33,11 +38,13 @@ export async function measureLatency<Q>(
   for (let i = 0; i < plan.warmup; i++) await searchOnce(next());
   const runs: Percentiles[] = [];
   const samples: number[] = [];
+  const cpuMs: number[] = [];
   let hits = 0;
   let count = 0;
   for (let run = 0; run < plan.runs; run++) {
     const times: number[] = [];
     const started = performance.now();
+    const cpu = process.cpuUsage();
     while (times.length < plan.perRun) {
       const query = next();
       const t0 = performance.now();
@@ -46,8 +53,10 @@ export async function measureLatency<Q>(
       count++;
       if (times.length >= plan.minPerRun && performance.now() - started > plan.runBudgetMs) break;
     }
+    const used = process.cpuUsage(cpu);
+    cpuMs.push((used.user + used.system) / 1000 / times.length);
     runs.push(percentiles(times));
     samples.push(times.length);
   }
-  return { runs, samples, meanHits: count > 0 ? hits / count : 0 };
+  return { runs, samples, meanHits: count > 0 ? hits / count : 0, cpuMs };
 }

@@ -1,8 +1,10 @@
 /*
- * Builds the local knowledge base's SQLite file for a scale spec, with the knowledge base's own
- * schema and insert statement: one transaction, one prepared statement, no journal (a failed
- * build leaves only a temporary file). The result is cached under .data/bench, keyed by the
- * schema, the statement and the data version, so that a second run reuses it.
+ * Builds the local knowledge base's SQLite file for a scale spec with the knowledge base's own
+ * schema and insert statements, writing each file as its ingest does: one transaction, prepared
+ * statements, no journal (a failed build leaves only a temporary file). The result is cached
+ * under .data/bench, keyed by the schema, the statements and the data version, so that a second
+ * run reuses it. The latency benchmark checks that every retrieve answers k hits, so a builder
+ * that no longer matches the knowledge base fails loudly.
  */
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -14,8 +16,12 @@ import {
   KB_SQL,
 } from '../../shared/src/adapters/local/sqlite-knowledge-base-schema';
 import type { BenchContext } from './context';
-import { SCALE_DATA_VERSION, scaleRows, type ScaleSpec } from './scale-data';
-import { sha256, SyntheticEmbedder } from './synthetic';
+import { SCALE_DATA_VERSION, scaleRows, type ScaleRow, type ScaleSpec } from './scale-data';
+import { DIMENSIONS, sha256, SyntheticEmbedder } from './synthetic';
+
+function bytesOf(array: Float32Array | Float64Array): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
 
 export interface BuiltStore {
   path: string;
@@ -28,6 +34,7 @@ export function storeKey(spec: ScaleSpec): string {
   return sha256(
     KB_SCHEMA,
     KB_SQL.insert,
+    KB_SQL.insertVectors,
     String(SCALE_DATA_VERSION),
     String(spec.total),
     String(spec.projectChunks),
@@ -53,36 +60,62 @@ export async function buildScaleStore(context: BenchContext, spec: ScaleSpec): P
     db.prepare(KB_SQL.insertEmbedder).run(key);
     const { id: embedderId } = db.prepare(KB_SQL.embedderByKey).get(key) as { id: number };
     const insert = db.prepare(KB_SQL.insert);
+    const insertVectors = db.prepare(KB_SQL.insertVectors);
     const scopes = new Map<string, string>();
     const report = Math.max(1, Math.floor(spec.total / 10));
     let n = 0;
-    db.transaction(() => {
-      for (const row of scaleRows(spec)) {
-        const scopeKey = `${row.tenantId}\u0000${row.projectId}`;
-        let scope = scopes.get(scopeKey);
-        if (scope === undefined)
-          scopes.set(scopeKey, (scope = scopeToken(row.tenantId, row.projectId)));
+    // As SqliteKnowledgeBase.ingest writes a file: its chunks, then one row of all its vectors.
+    const writeFile = (rows: ScaleRow[]) => {
+      const first = rows[0]!;
+      const scopeKey = `${first.tenantId}\u0000${first.projectId}`;
+      let scope = scopes.get(scopeKey);
+      if (scope === undefined) {
+        scope = scopeToken(first.tenantId, first.projectId);
+        scopes.set(scopeKey, scope);
+      }
+      const ids = rows.map((row) => {
         const offset = row.index * 700;
-        insert.run({
-          tenant_id: row.tenantId,
-          project_id: row.projectId,
-          user_id: 'u',
-          file_id: row.fileId,
-          file_name: `${row.fileId}.txt`,
-          chunk_index: row.index,
-          start_offset: offset,
-          end_offset: offset + row.text.length,
-          scope,
-          text: row.text,
-          embedder_id: embedderId,
-          embedding: Buffer.from(row.vector.buffer, row.vector.byteOffset, row.vector.byteLength),
-        });
+        return Number(
+          insert.run({
+            tenant_id: row.tenantId,
+            project_id: row.projectId,
+            user_id: 'u',
+            file_id: row.fileId,
+            file_name: `${row.fileId}.txt`,
+            chunk_index: row.index,
+            start_offset: offset,
+            end_offset: offset + row.text.length,
+            scope,
+            text: row.text,
+          }).lastInsertRowid,
+        );
+      });
+      const vectors = new Float32Array(rows.length * DIMENSIONS);
+      rows.forEach((row, i) => vectors.set(row.vector, i * DIMENSIONS));
+      insertVectors.run({
+        file_id: first.fileId,
+        tenant_id: first.tenantId,
+        project_id: first.projectId,
+        embedder_id: embedderId,
+        chunk_ids: bytesOf(Float64Array.from(ids)),
+        vectors: bytesOf(vectors),
+      });
+    };
+    db.transaction(() => {
+      let file: ScaleRow[] = [];
+      for (const row of scaleRows(spec)) {
+        if (file.length > 0 && file[0]!.fileId !== row.fileId) {
+          writeFile(file);
+          file = [];
+        }
+        file.push(row);
         if (++n % report === 0) {
           context.say(
             `latency: building ${spec.total} chunks: ${n} (${((performance.now() - start) / 1000).toFixed(0)} s)`,
           );
         }
       }
+      if (file.length > 0) writeFile(file);
     })();
     db.close();
   } catch (error) {
