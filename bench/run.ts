@@ -134,7 +134,12 @@ function merge(file: string, fresh: SectionResult[], scale: Scale): SectionResul
       scale?: Scale;
       sections?: SectionResult[];
     };
-    if (parsed.scale === scale) previous = parsed.sections ?? [];
+    // Sections of an older results file without their text are dropped rather than half-shown.
+    if (parsed.scale === scale) {
+      previous = (parsed.sections ?? []).filter(
+        (section) => typeof section.markdown === 'string' && Array.isArray(section.charts),
+      );
+    }
   } catch {
     // no earlier results
   }

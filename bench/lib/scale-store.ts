@@ -6,7 +6,7 @@
  * run reuses it. The latency benchmark checks that every retrieve answers k hits, so a builder
  * that no longer matches the knowledge base fails loudly.
  */
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { scopeToken } from '../../shared/src/adapters/local/sqlite-knowledge-base';
@@ -46,6 +46,10 @@ export async function buildScaleStore(context: BenchContext, spec: ScaleSpec): P
   const file = path.join(dir, `kb-${spec.total}-${storeKey(spec)}.db`);
   if (existsSync(file)) return { path: file, cached: true, seconds: 0, bytes: statSync(file).size };
 
+  // Stores of this size built for an older schema or data version are never read again.
+  for (const stale of readdirSync(dir)) {
+    if (stale.startsWith(`kb-${spec.total}-`)) rmSync(path.join(dir, stale), { force: true });
+  }
   const tmp = `${file}.building`;
   rmSync(tmp, { force: true });
   const start = performance.now();

@@ -73,6 +73,18 @@ function legendOf(names: string[]): string[] {
   });
 }
 
+/** Words into lines of at most `width` characters (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= width)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines.slice(0, 2);
+}
+
 /** Groups along x (one per category), one bar per series in each group. */
 export function barChart(options: {
   title: string;
@@ -99,9 +111,14 @@ export function barChart(options: {
           `<title>${escape(`${s.name}: ${value}`)}</title></rect>`,
       );
     });
+    const x = (x0 + groupWidth * 0.4).toFixed(1);
+    const lines = wrap(category, Math.max(8, Math.floor(groupWidth / 6.5)));
     body.push(
-      `<text x="${(x0 + groupWidth * 0.4).toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" ` +
-        `text-anchor="middle">${escape(category)}</text>`,
+      `<text x="${x}" y="${HEIGHT - MARGIN.bottom + 14}" text-anchor="middle" font-size="11">` +
+        lines
+          .map((line, i) => `<tspan x="${x}" dy="${i === 0 ? 0 : 12}">${escape(line)}</tspan>`)
+          .join('') +
+        '</text>',
     );
   });
   return frame(options.title, options.yLabel, body, legendOf(series.map((s) => s.name)));
