@@ -9,9 +9,10 @@
  * Jest's global setup starts moto's server for the aws family. The exit code is jest's.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { format } from 'prettier';
 import { FIGURES_DIR, readFigures, type FiguresFile } from '../test/reliability/support/figures';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -23,6 +24,8 @@ interface RunResult {
   exitCode: number;
   subset: boolean;
   seconds: number;
+  /** One-minute load averages at the start and the end: the machine may be shared. */
+  load?: [number, number];
 }
 
 /**
@@ -33,6 +36,7 @@ interface RunResult {
 function runSuites(subset: boolean): RunResult {
   rmSync(FIGURES_DIR, { recursive: true, force: true });
   const started = Date.now();
+  const loadAtStart = loadavg()[0] ?? 0;
   const passes = subset ? [MODES.join(',')] : [...MODES];
   let exitCode = 0;
   for (const modes of passes) {
@@ -51,7 +55,12 @@ function runSuites(subset: boolean): RunResult {
     );
     if (result.status !== 0) exitCode = result.status ?? 1;
   }
-  const run = { exitCode, subset, seconds: Math.round((Date.now() - started) / 1000) };
+  const run: RunResult = {
+    exitCode,
+    subset,
+    seconds: Math.round((Date.now() - started) / 1000),
+    load: [loadAtStart, loadavg()[0] ?? 0],
+  };
   mkdirSync(FIGURES_DIR, { recursive: true });
   writeFileSync(RESULT_FILE, `${JSON.stringify(run)}\n`);
   process.stdout.write(`\nreliability: jest finished in ${run.seconds} s\n`);
@@ -99,7 +108,7 @@ const cell = (value: string | number | boolean | undefined) =>
 /** One table per suite: a row per figure, a column per adapter family. */
 function report(
   files: Partial<Record<(typeof MODES)[number], FiguresFile>>,
-  { exitCode, subset, seconds }: RunResult,
+  { exitCode, subset, seconds, load }: RunResult,
 ): string {
   const run = files.embedded?.run ?? files.aws?.run ?? (subset ? 'subset' : 'full');
   const outcome =
@@ -119,6 +128,9 @@ function report(
     `- Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; the five services`,
     '  run as separate processes on loopback; aws = the aws adapters against moto’s server, with the',
     '  local knowledge base.',
+    ...(load
+      ? [`- Load average: ${load[0].toFixed(1)} at the start, ${load[1].toFixed(1)} at the end`]
+      : []),
     ...(sizes ? [`- Sizes: \`${JSON.stringify(sizes)}\``] : []),
     '',
   ];
@@ -153,8 +165,11 @@ const files = Object.fromEntries(
     return file ? [[mode, file] as const] : [];
   }),
 );
-const markdown = report(files, result);
-mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-writeFileSync(path.join(ROOT, 'docs/reliability.md'), markdown);
-process.stdout.write(`\n${markdown}\nreliability: wrote docs/reliability.md\n`);
-process.exit(result.exitCode);
+void (async () => {
+  // Aligned tables, as the rest of docs/.
+  const markdown = await format(report(files, result), { parser: 'markdown', printWidth: 100 });
+  mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'docs/reliability.md'), markdown);
+  process.stdout.write(`\n${markdown}\nreliability: wrote docs/reliability.md\n`);
+  process.exit(result.exitCode);
+})();
