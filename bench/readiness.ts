@@ -14,7 +14,7 @@ import type { System } from '../test/e2e/system';
 import { scifactDir, sleep, table, type BenchContext, type SectionResult } from './lib/context';
 import { fmt, fmtSpread, ratioSpread, spread } from './lib/stats';
 import { barChart } from './lib/svg';
-import { Rng, ZipfVocabulary } from './lib/synthetic';
+import { Rng, SyntheticEmbedder, ZipfVocabulary } from './lib/synthetic';
 
 const CONTENT_TYPE = 'text/plain';
 const POLL_MS = 20;
@@ -130,7 +130,9 @@ interface RawRun {
 
 /** The embedder alone on the same chunks: extraction and chunking as the worker does, untimed. */
 async function rawRun(context: BenchContext, files: Buffer[]): Promise<RawRun> {
-  const embedder = await context.embedder();
+  // The smoke run only checks the path: without a model it times the synthetic embedder.
+  const embedder =
+    (await context.embedder()) ?? (context.scale === 'smoke' ? new SyntheticEmbedder() : undefined);
   if (!embedder) throw new Error('no embedding model installed: readiness needs the local model');
   const perFile: string[][] = [];
   for (const [i, body] of files.entries()) {
