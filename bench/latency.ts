@@ -62,7 +62,7 @@ function settings(context: BenchContext) {
     runBudgetMs: plan.runBudgetMs / 2,
   };
   // A peer's load that would take longer than this, judged from the smaller size, is not tried.
-  const peerBudgetSeconds = scale === 'full' ? 600 : scale === 'quick' ? 240 : 60;
+  const peerBudgetSeconds = scale === 'full' ? 300 : scale === 'quick' ? 240 : 60;
   return { sizes, projectChunks, plan, profilePlan, peerBudgetSeconds };
 }
 
