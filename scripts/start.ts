@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import pinoPretty from 'pino-pretty';
 
 const ROOT = path.resolve(__dirname, '..');
 const SERVICES = [
@@ -18,6 +19,12 @@ const basePort = Number(process.env.JITKB_BASE_PORT ?? 8080);
 const dataDir = path.resolve(process.env.JITKB_DATA_DIR ?? path.join(ROOT, '.data'));
 const publicUrl = process.env.JITKB_PUBLIC_URL ?? `http://localhost:${basePort}`;
 const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
+// Readable lines in a terminal, JSON when the output goes elsewhere (a file, a log collector).
+const logFormat = process.env.JITKB_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
+if (logFormat !== 'pretty' && logFormat !== 'json') {
+  console.error(`JITKB_LOG_FORMAT must be pretty or json, not ${logFormat}`);
+  process.exit(2);
+}
 
 const serviceUrls = Object.fromEntries(
   SERVICES.map((s, i) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${basePort + i}`]),
@@ -48,7 +55,7 @@ SERVICES.forEach((service, i) => {
     ['--conditions=@jitkb/source', path.join(ROOT, 'services', service.name, 'src/main.ts')],
     {
       cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', logFormat === 'pretty' ? 'pipe' : 'inherit', 'inherit'],
       env: {
         ...process.env,
         ...serviceUrls,
@@ -58,6 +65,17 @@ SERVICES.forEach((service, i) => {
         PORT: String(basePort + i),
       },
     },
+  );
+  // One prettifier per service: lines of different services never interleave mid-line.
+  child.stdout?.pipe(
+    pinoPretty({
+      colorize: process.stdout.isTTY,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,service,version',
+      messageFormat: `${service.name.padEnd(9)} {msg}`,
+      destination: 1,
+      sync: true,
+    }),
   );
   child.once('exit', (code, signal) => {
     if (!stopping) {
