@@ -83,8 +83,9 @@ export interface FilesRepository {
    */
   claimForIngestion(ref: FileRef, claim?: IngestionClaim): Promise<boolean>;
   /**
-   * uploaded | ingesting | ready | expired → ready until `expiresAt`; an older `expiresAt` than
-   * the stored one never wins, so a late duplicate of an old ingestion cannot shorten it.
+   * uploaded | ingesting | ready | expired → ready until `expiresAt`, which must be later than the
+   * stored one: a repeat changes nothing, a late duplicate of an old ingestion can neither shorten
+   * the expiry nor bring back a file the janitor has expired since.
    */
   markReady(ref: FileRef, expiresAt: string): Promise<FileRecord | undefined>;
   /** uploaded | ingesting | expired | failed → failed with the reason. */
@@ -207,7 +208,7 @@ export function createFilesRepository(
         {
           and: [
             statusIn(['uploaded', 'ingesting', 'ready', 'expired']),
-            { or: [{ notExists: 'expiresAt' }, { lte: ['expiresAt', until] }] },
+            { or: [{ notExists: 'expiresAt' }, { lt: ['expiresAt', until] }] },
           ],
         },
         ['failureReason'],

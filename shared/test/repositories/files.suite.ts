@@ -132,11 +132,23 @@ export function describeFilesRepository(label: string, open: OpenStore): void {
         expiresAt: LATER,
       });
       await expect(repo().markReady(ref, EARLIER)).resolves.toBeUndefined();
-      // Another format of the same instant compares as the same time.
-      await expect(repo().markReady(ref, '2026-03-01T00:00:00Z')).resolves.toMatchObject({
-        expiresAt: LATER,
-      });
-      await expect(repo().get(ref)).resolves.toMatchObject({ expiresAt: LATER });
+      // A repeat changes nothing, in another format of the same instant too.
+      const written = await repo().get(ref);
+      await expect(repo().markReady(ref, LATER)).resolves.toBeUndefined();
+      await expect(repo().markReady(ref, '2026-03-01T00:00:00Z')).resolves.toBeUndefined();
+      await expect(repo().get(ref)).resolves.toEqual(written);
+      const later = '2026-04-01T00:00:00.000Z';
+      await expect(repo().markReady(ref, later)).resolves.toMatchObject({ expiresAt: later });
+    });
+
+    it('never brings an expired file back with the expiry it expired at', async () => {
+      const ref = await fileIn([claim, ready, expire]);
+      await expect(repo().markReady(ref, LATER)).resolves.toBeUndefined();
+      await expect(repo().get(ref)).resolves.toMatchObject({ status: 'expired' });
+      // Claimed again for a new ingestion: a late copy of the old one leaves it ingesting.
+      await expect(repo().claimForIngestion(ref)).resolves.toBe(true);
+      await expect(repo().markReady(ref, LATER)).resolves.toBeUndefined();
+      await expect(repo().get(ref)).resolves.toMatchObject({ status: 'ingesting' });
     });
 
     it('does not mark a pending or failed file ready', async () => {
