@@ -3,7 +3,10 @@
  * the init job, the dev issuer, and each service on the aws adapters with the names that
  * `localstack/setup.ts --prefix jitkb` creates.
  */
+import path from 'node:path';
 import { asRecord, check, text, type Doc } from './validate-manifests-support';
+
+const ROOT = path.resolve(__dirname, '..');
 
 const PREFIX = 'jitkb';
 const ACCOUNT = '000000000000';
@@ -29,6 +32,26 @@ function environment(service: Doc | undefined): Record<string, string> {
 function dependsOn(service: Doc | undefined, on: string, condition: string): string[] {
   const dep = asRecord(asRecord(service?.depends_on)?.[on]);
   return dep?.condition === condition ? [] : [`not after ${on} (${condition})`];
+}
+
+/**
+ * The image of `service` comes from the root Dockerfile with SERVICE = `image` and, where the
+ * container sets PORT, the same PORT, so that EXPOSE and the image's health check agree with it.
+ */
+function buildProblems(service: Doc | undefined, image: string): string[] {
+  const build = asRecord(service?.build);
+  if (!build) return ['no build'];
+  const args = asRecord(build.args) ?? {};
+  const port = environment(service).PORT;
+  return [
+    ...(path.resolve(text(build.context)) === ROOT ? [] : [`context ${text(build.context)}`]),
+    ...(text(build.dockerfile) === 'Dockerfile' ? [] : [`dockerfile ${text(build.dockerfile)}`]),
+    ...(text(args.SERVICE) === image ? [] : [`SERVICE is ${text(args.SERVICE) || 'unset'}`]),
+    ...(/^\d+$/.test(text(args.PORT)) ? [] : [`PORT is ${text(args.PORT) || 'unset'}`]),
+    ...(port === undefined || text(args.PORT) === port
+      ? []
+      : [`PORT ${text(args.PORT)}, but the container's is ${port}`]),
+  ];
 }
 
 /** One aws-mode service: names, its own queue, the dev issuer, start order, health check. */
@@ -114,6 +137,19 @@ export function validateCompose(label: string, config: Doc, knownEnv: Set<string
     ...(issuerEnv.JITKB_MODE === 'embedded' ? [] : ['not embedded']),
     ...(asRecord(service('dev-issuer')?.healthcheck)?.test ? [] : ['no healthcheck']),
   ]);
+  const images: Record<string, string> = {
+    init: 'gateway',
+    'dev-issuer': 'gateway',
+    gateway: 'gateway',
+    ...Object.fromEntries(CONSUMERS.map((consumer) => [consumer, consumer])),
+  };
+  for (const [name, image] of Object.entries(images)) {
+    check(
+      label,
+      `${name}: built from the root Dockerfile as ${image}`,
+      buildProblems(service(name), image),
+    );
+  }
   // The gateway's dev issuer signs with `iss` = its public URL + /dev/oidc.
   const issuer = `${issuerEnv.JITKB_PUBLIC_URL ?? 'http://unset'}/dev/oidc`;
   for (const name of ['gateway', ...CONSUMERS]) {

