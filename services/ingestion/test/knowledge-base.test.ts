@@ -64,6 +64,16 @@ describe('createKnowledgeBase', () => {
     await expect(opened.knowledgeBase.countChunks('nothing')).resolves.toBe(0);
   });
 
+  it('opens without the embedding model for a service that only removes chunks', async () => {
+    const { lines, log } = capturingLogger();
+    // The default model folder: installed, yet not loaded.
+    const config = loadConfig(configSchema, { JITKB_DATA_DIR: dir });
+    opened = await createKnowledgeBase(config, { log, embeddings: false });
+    expect(opened.embedder).toBeUndefined();
+    expect(lines.join('')).not.toMatch(/embedding model|NO EMBEDDING MODEL/);
+    await expect(opened.knowledgeBase.delete(['nothing'])).resolves.toBeUndefined();
+  });
+
   it('uses JITKB_KB_PATH, which the aws mode with a local knowledge base needs', async () => {
     const { log } = capturingLogger();
     const file = path.join(dir, 'nested', 'knowledge.db');

@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   });
   const metrics = createMetrics('janitor');
   const adapters = createAdapters(config, { log });
-  const kb = await createKnowledgeBase(config, { log });
+  // The janitor only removes chunks: no embedding model.
+  const kb = await createKnowledgeBase(config, { log, embeddings: false });
   const { app, handleEvent, sweeper } = createJanitorService({
     adapters,
     knowledgeBase: kb.knowledgeBase,

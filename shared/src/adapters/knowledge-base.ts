@@ -39,6 +39,11 @@ export interface KnowledgeBaseAdapters {
 
 export interface CreateKnowledgeBaseOptions {
   log: Logger;
+  /**
+   * Default true. False for a service that only removes chunks (the janitor): the local knowledge
+   * base then opens without loading the embedding model, which saves its memory and start-up time.
+   */
+  embeddings?: boolean;
 }
 
 /**
@@ -77,10 +82,15 @@ async function createLocal(
 ): Promise<KnowledgeBaseAdapters> {
   const file = localPath(config);
   mkdirSync(path.dirname(file), { recursive: true });
-  const embedder = await createLocalEmbedder({
-    ...(config.JITKB_EMBEDDING_MODEL_DIR ? { modelDir: config.JITKB_EMBEDDING_MODEL_DIR } : {}),
-    log: options.log,
-  });
+  const embedder =
+    options.embeddings === false
+      ? undefined
+      : await createLocalEmbedder({
+          ...(config.JITKB_EMBEDDING_MODEL_DIR
+            ? { modelDir: config.JITKB_EMBEDDING_MODEL_DIR }
+            : {}),
+          log: options.log,
+        });
   const knowledgeBase = new SqliteKnowledgeBase({
     path: file,
     log: options.log,
