@@ -1,13 +1,13 @@
 /*
  * Retrieval quality on SciFact (BEIR): nDCG@10 and Recall@100 of the local knowledge base in its
  * three modes, and of two peers on the same chunks and the same vectors: LangChain.js's
- * MemoryVectorStore (dense) and Orama (BM25 and hybrid). Loading, chunking and scoring are
- * scripts/eval.ts's own (scripts/beir.ts, chunkText); the vectors are computed once per run
- * (cached under .data/bench) and served to every store.
+ * MemoryVectorStore (dense) and Orama (BM25 and hybrid). Loading, chunking, ingestion, ranking
+ * and scoring are scripts/eval.ts's own (with scripts/beir.ts); the vectors are computed once per
+ * run (cached under .data/bench) and served to every store.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { buildRetrievalFilter, type Embedder, type TenantContext } from '@jitkb/shared';
+import type { Embedder } from '@jitkb/shared';
 import {
   SqliteKnowledgeBase,
   type SearchMode,
@@ -22,6 +22,15 @@ import {
   type BeirDocument,
   type QueryMetrics,
 } from '../scripts/beir';
+import {
+  K,
+  PROJECT_ID,
+  TENANT,
+  corpusFilter,
+  documentRanking,
+  documentText,
+  ingestDocument,
+} from '../scripts/eval';
 import { scifactDir, table, type BenchContext, type SectionResult } from './lib/context';
 import { fmt } from './lib/stats';
 import { barChart } from './lib/svg';
@@ -33,10 +42,6 @@ import {
   type PeerMode,
   type PeerStore,
 } from './peers/stores';
-
-const K = 100;
-const TENANT: TenantContext = { tenantId: 'eval', userId: 'eval', email: undefined, tier: 'eval' };
-const PROJECT_ID = 'beir';
 
 export interface QualityChunk {
   id: string;
@@ -54,22 +59,15 @@ export interface Dataset {
   qrels: Map<string, Map<string, number>>;
 }
 
-/** As scripts/eval.ts: a document's text is its title, a blank line, then its text. */
+/** The chunks scripts/eval.ts's ingestion makes of each document, with ids for the peer stores. */
 function chunksOf(corpus: readonly BeirDocument[]): QualityChunk[] {
   return corpus.flatMap((doc) =>
-    chunkText(doc.title ? `${doc.title}\n\n${doc.text}` : doc.text).map((chunk) => ({
+    chunkText(documentText(doc)).map((chunk) => ({
       ...chunk,
       id: `${doc.id}#${chunk.index}`,
       fileId: doc.id,
     })),
   );
-}
-
-/** Documents in order of their best chunk, the query's own id left out (BEIR's convention). */
-export function documentRanking(queryId: string, fileIds: readonly string[]): string[] {
-  const seen = new Set<string>();
-  for (const id of fileIds) if (id !== queryId) seen.add(id);
-  return [...seen];
 }
 
 async function loadDataset(context: BenchContext): Promise<Dataset> {
@@ -101,33 +99,6 @@ function tinyDataset(context: BenchContext): Dataset {
   const qrels = new Map(queries.map((q, i) => [q.id, new Map([[`d${i}`, 1]])]));
   context.say('quality: smoke run on a synthetic 12-document corpus');
   return { name: 'synthetic smoke corpus', corpus, queries, qrels };
-}
-
-async function ingest(
-  kb: SqliteKnowledgeBase,
-  chunks: readonly QualityChunk[],
-  corpus: BeirDocument[],
-) {
-  const byFile = new Map<string, QualityChunk[]>();
-  for (const chunk of chunks)
-    byFile.set(chunk.fileId, [...(byFile.get(chunk.fileId) ?? []), chunk]);
-  for (const doc of corpus) {
-    await kb.ingest({
-      metadata: {
-        tenantId: TENANT.tenantId,
-        projectId: PROJECT_ID,
-        userId: TENANT.userId,
-        fileId: doc.id,
-        fileName: doc.title || doc.id,
-      },
-      chunks: (byFile.get(doc.id) ?? []).map(({ text, start, end, index }) => ({
-        text,
-        start,
-        end,
-        index,
-      })),
-    });
-  }
 }
 
 type Ranker = (query: { id: string; text: string }) => Promise<string[]>;
@@ -176,14 +147,11 @@ export async function runQuality(context: BenchContext): Promise<SectionResult> 
   const open = (mode: SearchMode) =>
     new SqliteKnowledgeBase({ path: dbPath, log: context.log, mode, embedder: precomputed });
   const writer = open('hybrid');
-  await ingest(writer, chunks, dataset.corpus);
+  // One document at a time, in corpus order, so that the store's row order is the same every run.
+  for (const doc of dataset.corpus) await ingestDocument(writer, doc);
   await writer.close();
 
-  const filter = buildRetrievalFilter(
-    TENANT,
-    PROJECT_ID,
-    dataset.corpus.map((doc) => ({ fileId: doc.id, ttl: Number.MAX_SAFE_INTEGER })),
-  );
+  const filter = corpusFilter(dataset.corpus);
   const results: Array<{ system: string; metrics: QueryMetrics }> = [];
   for (const mode of ['bm25', 'dense', 'hybrid'] as const) {
     const kb = open(mode);

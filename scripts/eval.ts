@@ -6,12 +6,14 @@
 // through buildRetrievalFilter and retrieve. A document scores by its best chunk. The last line
 // printed is exactly `nDCG@10=<value>`. With --db, the knowledge base is kept in FILE and a later
 // run with the same FILE skips ingestion, to compare query-side settings without re-embedding.
+// bench/quality.ts imports the corpus, ingestion and ranking helpers below, so that the benchmark
+// measures what this script measures.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
-import { createLogger, type TenantContext } from '@jitkb/shared';
+import { createLogger, type RetrievalFilter, type TenantContext } from '@jitkb/shared';
 import { createLocalEmbedder } from '../shared/src/adapters/local/onnx-embedder';
 import {
   SqliteKnowledgeBase,
@@ -30,12 +32,19 @@ import {
   type Qrels,
 } from './beir';
 
-const K = 100;
+/** Chunks retrieved per query. */
+export const K = 100;
 /** Documents embedded at once: enough to keep ONNX Runtime busy while JavaScript tokenizes. */
 const INGEST_CONCURRENCY = 4;
 
-const TENANT: TenantContext = { tenantId: 'eval', userId: 'eval', email: undefined, tier: 'eval' };
-const PROJECT_ID = 'beir';
+/** The one tenant and project that hold the whole corpus. */
+export const TENANT: TenantContext = {
+  tenantId: 'eval',
+  userId: 'eval',
+  email: undefined,
+  tier: 'eval',
+};
+export const PROJECT_ID = 'beir';
 
 interface Options {
   dataset: string;
@@ -93,6 +102,23 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
+/** The text a document is ingested as: its title, a blank line, then its text. */
+export function documentText(doc: BeirDocument): string {
+  return doc.title ? `${doc.title}\n\n${doc.text}` : doc.text;
+}
+
+/** Chunks one document with the ingestion chunker into the corpus's project, as file `doc.id`. */
+export async function ingestDocument(kb: SqliteKnowledgeBase, doc: BeirDocument): Promise<number> {
+  const metadata = {
+    tenantId: TENANT.tenantId,
+    projectId: PROJECT_ID,
+    userId: TENANT.userId,
+    fileId: doc.id,
+    fileName: doc.title || doc.id,
+  };
+  return (await kb.ingest({ metadata, chunks: chunkText(documentText(doc)) })).chunks;
+}
+
 async function ingestCorpus(kb: SqliteKnowledgeBase, corpus: readonly BeirDocument[]) {
   const bar = progress('ingest', corpus.length);
   let next = 0;
@@ -100,17 +126,9 @@ async function ingestCorpus(kb: SqliteKnowledgeBase, corpus: readonly BeirDocume
   const worker = async () => {
     while (next < corpus.length) {
       const doc = corpus[next++]!;
-      const text = doc.title ? `${doc.title}\n\n${doc.text}` : doc.text;
-      const metadata = {
-        tenantId: TENANT.tenantId,
-        projectId: PROJECT_ID,
-        userId: TENANT.userId,
-        fileId: doc.id,
-        fileName: doc.title || doc.id,
-      };
       // Awaited first: `chunks += await ...` would read `chunks` before the other workers add theirs.
-      const ingested = await kb.ingest({ metadata, chunks: chunkText(text) });
-      chunks += ingested.chunks;
+      const ingested = await ingestDocument(kb, doc);
+      chunks += ingested;
       bar.increment();
     }
   };
@@ -119,11 +137,23 @@ async function ingestCorpus(kb: SqliteKnowledgeBase, corpus: readonly BeirDocume
   return chunks;
 }
 
-/** Documents in order of their best chunk, the query's own id left out (BEIR's convention). */
-function documentRanking(queryId: string, hits: ReadonlyArray<{ fileId: string }>): string[] {
+/**
+ * Documents in order of their best chunk, from the file ids of the chunks in rank order, the
+ * query's own id left out (BEIR's convention).
+ */
+export function documentRanking(queryId: string, fileIds: readonly string[]): string[] {
   const seen = new Set<string>();
-  for (const hit of hits) if (hit.fileId !== queryId) seen.add(hit.fileId);
+  for (const id of fileIds) if (id !== queryId) seen.add(id);
   return [...seen];
+}
+
+/** The retrieval filter of the corpus's project with every document live. */
+export function corpusFilter(corpus: readonly BeirDocument[]): RetrievalFilter {
+  return buildRetrievalFilter(
+    TENANT,
+    PROJECT_ID,
+    corpus.map((doc) => ({ fileId: doc.id, ttl: Number.MAX_SAFE_INTEGER })),
+  );
 }
 
 async function runQueries(
@@ -133,16 +163,16 @@ async function runQueries(
   qrels: Qrels,
   testIds: readonly string[],
 ): Promise<QueryMetrics[]> {
-  const filter = buildRetrievalFilter(
-    TENANT,
-    PROJECT_ID,
-    corpus.map((doc) => ({ fileId: doc.id, ttl: Number.MAX_SAFE_INTEGER })),
-  );
+  const filter = corpusFilter(corpus);
   const bar = progress('query ', testIds.length);
   const perQuery: QueryMetrics[] = [];
   for (const id of testIds) {
     const hits = await kb.retrieve(queries.get(id)!.text, filter, { k: K });
-    perQuery.push(scoreRanking(documentRanking(id, hits), qrels.get(id)!));
+    const ranking = documentRanking(
+      id,
+      hits.map((hit) => hit.fileId),
+    );
+    perQuery.push(scoreRanking(ranking, qrels.get(id)!));
     bar.increment();
   }
   bar.stop();
@@ -220,7 +250,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`eval failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `eval failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  });
+}
