@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const gateway = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../services/gateway');
 const entry = path.join(gateway, 'ui/main.ts');
 
-// The Dockerfiles install dependencies before the sources are copied in (and the production
+// The Dockerfile installs dependencies before the sources are copied in (and the production
 // stage has no esbuild): there is nothing to build yet, and the gateway's build does it later.
 if (!existsSync(entry)) {
   console.log('build-ui: no UI sources here, nothing to build');
