@@ -1,2 +1,4 @@
 export * from './moto';
 export * from './aws';
+export * from './testbed';
+export * from './tokens';
