@@ -3,7 +3,7 @@ import {
   queryTerms,
   reciprocalRankFusion,
   RRF_K,
-  topN,
+  TopScores,
 } from '../src/knowledge-base/ranking';
 
 describe('queryTerms', () => {
@@ -63,20 +63,42 @@ describe('reciprocalRankFusion', () => {
   });
 });
 
-describe('topN', () => {
+describe('TopScores', () => {
+  const best = (entries: Array<{ id: number; score: number }>, n: number) => {
+    const top = new TopScores(n);
+    for (const { id, score } of entries) top.offer(id, score);
+    return top.best();
+  };
+
   it('returns the n best, best first', () => {
-    const entries = [5, 1, 9, 3, 7, 2].map((score) => ({ id: `s${score}`, score }));
-    expect(topN(entries, 3).map((hit) => hit.score)).toEqual([9, 7, 5]);
+    const entries = [5, 1, 9, 3, 7, 2].map((score) => ({ id: score * 10, score }));
+    expect(best(entries, 3)).toEqual([
+      { id: 90, score: 9 },
+      { id: 70, score: 7 },
+      { id: 50, score: 5 },
+    ]);
   });
 
   it('agrees with a full sort on random input', () => {
     const entries = Array.from({ length: 500 }, (_, i) => ({ id: i, score: Math.random() }));
     const expected = [...entries].sort((a, b) => b.score - a.score).slice(0, 37);
-    expect(topN(entries, 37)).toEqual(expected);
+    expect(best(entries, 37)).toEqual(expected);
+  });
+
+  it('keeps the first offered of equal scores', () => {
+    expect(
+      best(
+        [
+          { id: 1, score: 0.5 },
+          { id: 2, score: 0.5 },
+        ],
+        1,
+      ),
+    ).toEqual([{ id: 1, score: 0.5 }]);
   });
 
   it('returns everything when there are fewer than n, and nothing for n = 0', () => {
-    expect(topN([{ id: 1, score: 1 }], 5)).toHaveLength(1);
-    expect(topN([{ id: 1, score: 1 }], 0)).toEqual([]);
+    expect(best([{ id: 1, score: 1 }], 5)).toHaveLength(1);
+    expect(best([{ id: 1, score: 1 }], 0)).toEqual([]);
   });
 });

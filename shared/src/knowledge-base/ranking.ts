@@ -69,47 +69,73 @@ export function reciprocalRankFusion<T>(
 }
 
 /**
- * The `n` highest-scoring entries, best first, without sorting everything: a bounded min-heap,
- * since the vector pass may score tens of thousands of chunks to keep a hundred.
+ * The `n` highest-scoring numeric ids, kept in a bounded min-heap on typed arrays: the vector pass
+ * scores every filtered chunk (tens of thousands) to keep a hundred, so it offers each one here
+ * without allocating anything per chunk. An entry replaces the current minimum only when it
+ * scores strictly higher, so among equal scores the first offered stays.
  */
-export function topN<T>(
-  entries: Iterable<{ id: T; score: number }>,
-  n: number,
-): Array<{ id: T; score: number }> {
-  const heap: Array<{ id: T; score: number }> = [];
-  if (n <= 0) return heap;
-  for (const entry of entries) {
-    if (heap.length < n) {
-      heap.push(entry);
-      siftUp(heap, heap.length - 1);
-    } else if (entry.score > heap[0]!.score) {
-      heap[0] = entry;
-      siftDown(heap, 0);
+export class TopScores {
+  private readonly ids: Float64Array;
+  private readonly scores: Float64Array;
+  private size = 0;
+
+  constructor(private readonly capacity: number) {
+    const length = Math.max(0, Math.trunc(capacity));
+    this.ids = new Float64Array(length);
+    this.scores = new Float64Array(length);
+  }
+
+  offer(id: number, score: number): void {
+    if (this.size < this.capacity) {
+      this.siftUp(this.size++, id, score);
+    } else if (this.capacity > 0 && score > this.scores[0]!) {
+      this.siftDown(id, score);
     }
   }
-  return heap.sort((a, b) => b.score - a.score);
-}
 
-function siftUp<T>(heap: Array<{ id: T; score: number }>, index: number): void {
-  let child = index;
-  while (child > 0) {
-    const parent = (child - 1) >> 1;
-    if (heap[parent]!.score <= heap[child]!.score) return;
-    [heap[parent], heap[child]] = [heap[child]!, heap[parent]!];
-    child = parent;
+  /** The ids kept, best first; equal scores keep their order in the heap. */
+  best(): Array<{ id: number; score: number }> {
+    const entries = Array.from({ length: this.size }, (_, i) => ({
+      id: this.ids[i]!,
+      score: this.scores[i]!,
+    }));
+    return entries.sort((a, b) => b.score - a.score);
   }
-}
 
-function siftDown<T>(heap: Array<{ id: T; score: number }>, index: number): void {
-  let parent = index;
-  for (;;) {
-    const left = 2 * parent + 1;
-    const right = left + 1;
-    let smallest = parent;
-    if (left < heap.length && heap[left]!.score < heap[smallest]!.score) smallest = left;
-    if (right < heap.length && heap[right]!.score < heap[smallest]!.score) smallest = right;
-    if (smallest === parent) return;
-    [heap[parent], heap[smallest]] = [heap[smallest]!, heap[parent]!];
-    parent = smallest;
+  private siftUp(index: number, id: number, score: number): void {
+    const { ids, scores } = this;
+    let child = index;
+    while (child > 0) {
+      const parent = (child - 1) >> 1;
+      if (scores[parent]! <= score) break;
+      ids[child] = ids[parent]!;
+      scores[child] = scores[parent]!;
+      child = parent;
+    }
+    ids[child] = id;
+    scores[child] = score;
+  }
+
+  /** Replaces the minimum with (id, score) and restores the heap below it. */
+  private siftDown(id: number, score: number): void {
+    const { ids, scores, size } = this;
+    let parent = 0;
+    for (;;) {
+      const left = 2 * parent + 1;
+      const right = left + 1;
+      let smallest = parent;
+      let smallestScore = score;
+      if (left < size && scores[left]! < smallestScore) {
+        smallest = left;
+        smallestScore = scores[left]!;
+      }
+      if (right < size && scores[right]! < smallestScore) smallest = right;
+      if (smallest === parent) break;
+      ids[parent] = ids[smallest]!;
+      scores[parent] = scores[smallest]!;
+      parent = smallest;
+    }
+    ids[parent] = id;
+    scores[parent] = score;
   }
 }

@@ -88,6 +88,13 @@ export const KB_SQL = {
   keyword: `SELECT c.id AS id FROM kb_chunks_fts JOIN kb_chunks c ON c.id = kb_chunks_fts.rowid
     WHERE kb_chunks_fts MATCH @match AND ${inScope('c')}
     ORDER BY bm25(kb_chunks_fts, 0.0, 1.0) LIMIT @limit`,
+  // The project's best matches by BM25, before the file filter (`keywordTop` then `inScopeIds`).
+  keywordTop: `SELECT rowid FROM kb_chunks_fts WHERE kb_chunks_fts MATCH @match
+    ORDER BY bm25(kb_chunks_fts, 0.0, 1.0) LIMIT @limit`,
+  // Which of these chunk ids pass the filter.
+  inScopeIds: `SELECT id FROM kb_chunks WHERE id IN (SELECT value FROM json_each(@ids))
+    AND +tenant_id = @tenant_id AND +project_id = @project_id
+    AND +file_id IN (SELECT value FROM json_each(@file_ids))`,
   // The filter again: another process may have replaced a file, and its chunks' rowids been
   // reused, between the ranking and this read. Unary + keeps the planner on the rowids (at most
   // k of them) instead of the scope index with every live file.

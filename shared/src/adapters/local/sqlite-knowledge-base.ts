@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { ftsMatchAny, reciprocalRankFusion, RRF_K, topN } from '../../knowledge-base/ranking';
+import { ftsMatchAny, reciprocalRankFusion, RRF_K, TopScores } from '../../knowledge-base/ranking';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import type { Embedder } from '../../ports/embedder';
@@ -30,9 +30,18 @@ export interface SqliteKnowledgeBaseOptions {
   rrfK?: number;
   /** How long a writer waits for another process's lock. Default 10 s. */
   busyTimeoutMs?: number;
+  /** How much of the database file SQLite may memory-map (0: none). Default 2 GiB. */
+  mmapBytes?: number;
 }
 
 const DEFAULT_K = 10;
+
+/**
+ * How many more BM25 matches than candidates are ranked before the file filter: a project's
+ * chunks of files that are no longer live are few (the janitor removes them), so twice as many
+ * nearly always leaves enough.
+ */
+const KEYWORD_OVERFETCH = 2;
 
 interface ChunkRow {
   id: number;
@@ -64,12 +73,18 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
     this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Vector BLOBs span overflow pages, which SQLite reads past its page cache with one read
+    // call per page: mapping the file lets the vector pass read them without system calls.
+    // SQLite caps the size at its compile-time limit (2 GiB in better-sqlite3's build).
+    this.db.pragma(`mmap_size = ${Math.trunc(options.mmapBytes ?? 2 ** 31)}`);
     this.db.exec(KB_SCHEMA);
     this.statements = Object.fromEntries(
       Object.entries(KB_SQL).map(([name, sql]) => [name, this.db.prepare(sql)]),
     ) as Record<keyof typeof KB_SQL, Database.Statement>;
     // Rows as arrays: the vector pass reads one per live file on every question.
     this.statements.vectors.raw(true);
+    this.statements.keywordTop.pluck(true);
+    this.statements.inScopeIds.pluck(true);
     this.embedder = options.embedder;
     this.mode = options.embedder ? (options.mode ?? 'hybrid') : 'bm25';
     if (options.mode === 'dense' && !options.embedder) {
@@ -176,15 +191,27 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
     this.db.close();
   }
 
-  /** BM25 over the filtered chunks; the scope token lets FTS5 skip other projects' postings. */
+  /**
+   * BM25 over the filtered chunks; the scope token lets FTS5 skip other projects' postings. The
+   * project's best matches are ranked first, without the file filter, and then checked against
+   * it: joining every match to its row costs more than ranking them. Only when too few of them
+   * belong to live files does the query run again with the filter on every match.
+   */
   private keywordRanking(query: string, scope: Scope, depth: number): number[] {
     const terms = ftsMatchAny(query, 'text');
     if (terms === undefined) return [];
     const match = `scope:"${scopeToken(scope.tenant_id, scope.project_id)}" AND (${terms})`;
-    const rows = this.read(
-      () => this.statements.keyword.all({ ...scope, match, limit: depth }) as Array<{ id: number }>,
-    );
-    return rows.map((row) => row.id);
+    return this.read(() => {
+      const limit = depth * KEYWORD_OVERFETCH;
+      const ranked = this.statements.keywordTop.all({ match, limit }) as number[];
+      const live = new Set(
+        this.statements.inScopeIds.all({ ...scope, ids: JSON.stringify(ranked) }) as number[],
+      );
+      const kept = ranked.filter((id) => live.has(id));
+      if (kept.length >= depth || ranked.length < limit) return kept.slice(0, depth);
+      const rows = this.statements.keyword.all({ ...scope, match, limit: depth });
+      return (rows as Array<{ id: number }>).map((row) => row.id);
+    });
   }
 
   /** Exact cosine (dot product of unit vectors) over the filtered chunks only. */
@@ -193,20 +220,19 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
     const q = await this.embedder.embedQuery(query);
     const d = q.length;
     return this.read(() => {
+      const top = new TopScores(depth);
       const rows = this.statements.vectors.iterate({
         ...scope,
         embedder_id: this.embedderId,
       }) as IterableIterator<[Buffer, Buffer]>;
-      const scored = function* () {
-        for (const [idBlob, vectorBlob] of rows) {
-          const ids = new Float64Array(alignedCopy(idBlob));
-          const vectors = new Float32Array(alignedCopy(vectorBlob));
-          for (let i = 0; i < ids.length; i++) {
-            yield { id: ids[i]!, score: dot(q, vectors, i * d) };
-          }
+      for (const [idBlob, vectorBlob] of rows) {
+        const ids = viewOf(idBlob, Float64Array);
+        const vectors = viewOf(vectorBlob, Float32Array);
+        for (let i = 0, offset = 0; i < ids.length; i++, offset += d) {
+          top.offer(ids[i]!, dot(q, vectors, offset));
         }
-      };
-      return topN(scored(), depth).map((hit) => hit.id);
+      }
+      return top.best().map((hit) => hit.id);
     });
   }
 
@@ -270,18 +296,44 @@ function toRetrieved(row: ChunkRow, score: number): RetrievedChunk {
   };
 }
 
-/** The dot product of `q` with the vector at `offset` in `vectors`. */
+/**
+ * The dot product of `q` with the vector at `offset` in `vectors`. Unrolled by four, which V8
+ * runs nearly twice as fast as the plain loop; the terms are still added one by one in order, so
+ * the sum is exactly the plain loop's.
+ */
 function dot(q: Float32Array, vectors: Float32Array, offset: number): number {
+  const n = q.length;
   let sum = 0;
-  for (let i = 0; i < q.length; i++) sum += q[i]! * vectors[offset + i]!;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const at = offset + i;
+    sum += q[i]! * vectors[at]!;
+    sum += q[i + 1]! * vectors[at + 1]!;
+    sum += q[i + 2]! * vectors[at + 2]!;
+    sum += q[i + 3]! * vectors[at + 3]!;
+  }
+  for (; i < n; i++) sum += q[i]! * vectors[offset + i]!;
   return sum;
 }
 
-/** The BLOB's bytes in an ArrayBuffer of their own: typed array views need aligned offsets. */
-function alignedCopy(blob: Buffer): ArrayBuffer {
+/**
+ * A typed array over the BLOB's bytes: a view when its offset is aligned for the element type
+ * (better-sqlite3 copies each BLOB into a Buffer of its own, so it nearly always is), else a copy.
+ */
+function viewOf<T extends Float32Array | Float64Array>(
+  blob: Buffer,
+  type: {
+    new (buffer: ArrayBuffer, byteOffset?: number, length?: number): T;
+    BYTES_PER_ELEMENT: number;
+  },
+): T {
+  const length = Math.floor(blob.length / type.BYTES_PER_ELEMENT);
+  if (blob.byteOffset % type.BYTES_PER_ELEMENT === 0) {
+    return new type(blob.buffer as ArrayBuffer, blob.byteOffset, length);
+  }
   const copy = new ArrayBuffer(blob.length);
   new Uint8Array(copy).set(blob);
-  return copy;
+  return new type(copy, 0, length);
 }
 
 function bytesOf(array: Float32Array | Float64Array): Buffer {
