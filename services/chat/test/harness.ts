@@ -1,41 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import request from 'supertest';
 import {
-  DEFAULT_TIERS,
-  DevIssuer,
   ExtractiveGenerator,
-  createAdapters,
-  createAuthenticator,
-  createFilesRepository,
-  createKbFilesRepository,
-  createKnowledgeBase,
-  createLogger,
   createMetrics,
-  createProjectsRepository,
-  loadConfig,
-  objectKey,
   requireAuth,
-  resolveAuthSettings,
   type Adapters,
-  type Consumption,
   type EventEnvelope,
   type FileRecord,
   type FilesRepository,
   type Generator,
   type KbFilesRepository,
   type KnowledgeBase,
-  type TierConfig,
 } from '@jitkb/shared';
+import {
+  createServiceTestbed,
+  openTestIssuer,
+  openTestKnowledgeBase,
+  waitFor as pollUntil,
+} from '@jitkb/shared/testing';
 import { createIngestionService } from '../../ingestion/src/app';
 import { createChatService, type ChatService } from '../src/app';
 import { configSchema } from '../src/config';
-
-export const TEST_TIERS: TierConfig = { tiers: DEFAULT_TIERS, tenants: {} };
 
 export interface HarnessOptions {
   generator?: Generator;
@@ -73,32 +60,24 @@ export interface Harness {
  * knowledge base, the real ingestion worker on the same bus, and real tokens from the dev issuer.
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'jitkb-chat-'));
-  const config = loadConfig(configSchema, {
-    JITKB_MODE: 'embedded',
-    JITKB_DATA_DIR: dataDir,
-    ...options.env,
+  const testbed = await createServiceTestbed({
+    service: 'chat',
+    schema: configSchema,
+    env: options.env,
   });
-  const log = createLogger({ service: 'chat', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const adapters = createAdapters(config, { log });
-  const kb = await createKnowledgeBase(config, { log });
-  const settings = resolveAuthSettings(config);
-  const issuer = await DevIssuer.open({
-    issuer: settings.issuer,
-    audience: settings.audience,
-    claims: settings.claims,
-  });
-  const authenticator = createAuthenticator(config, TEST_TIERS, { keys: issuer.keys() });
+  const { adapters, config, files, log } = testbed;
+  const knowledgeBase = await openTestKnowledgeBase(testbed);
+  const issuer = await openTestIssuer(config);
   let offsetMs = 0;
   const now = () => new Date(Date.now() + offsetMs);
   const service = createChatService({
     adapters,
-    knowledgeBase: kb.knowledgeBase,
+    knowledgeBase,
     generator: options.generator ?? new ExtractiveGenerator(),
     log,
-    metrics: createMetrics('chat', { defaults: false }),
-    authenticate: requireAuth(authenticator),
-    tiers: TEST_TIERS,
+    metrics: testbed.metrics,
+    authenticate: requireAuth(issuer.authenticator(testbed.tiers)),
+    tiers: testbed.tiers,
     settings: {
       minScore: config.CHAT_MIN_SCORE,
       k: config.CHAT_RETRIEVE_K,
@@ -107,30 +86,30 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     now,
   });
-  const files = createFilesRepository(adapters.tables);
-  const projects = createProjectsRepository(adapters.tables);
   const ingestRequests: EventEnvelope[] = [];
-  const consumptions: Consumption[] = [
-    adapters.bus.consume({ consumer: 'chat', handler: service.handleEvent, waitTimeSeconds: 0.05 }),
-  ];
+  testbed.consume({ consumer: 'chat', handler: service.handleEvent, waitTimeSeconds: 0.05 });
   const servers: Server[] = [];
+  testbed.onClose(async () => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 
   return {
     service,
     adapters,
-    knowledgeBase: kb.knowledgeBase,
+    knowledgeBase,
     files,
-    kbFiles: createKbFilesRepository(adapters.tables),
+    kbFiles: testbed.kbFiles,
     ingestRequests,
     advance(seconds) {
       offsetMs += seconds * 1000;
     },
-    async token(tenantId, tier) {
-      return (await issuer.issue({ tenantId, userId: `user-${tenantId}`, tier })).access_token;
-    },
+    token: (tenantId, tier) => issuer.token(tenantId, { tier }),
     async addFile(tenantId, projectId, name, text) {
-      if (!(await projects.get(tenantId, projectId))) {
-        await projects.create({
+      if (!(await testbed.projects.get(tenantId, projectId))) {
+        await testbed.projects.create({
           tenantId,
           projectId,
           name: projectId,
@@ -138,42 +117,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           createdAt: new Date().toISOString(),
         });
       }
-      const fileId = randomUUID();
-      const key = objectKey(tenantId, projectId, fileId);
+      const ref = { tenantId, projectId, fileId: randomUUID() };
       const body = Buffer.from(text, 'utf8');
-      await adapters.objects.put(key, body, 'text/plain');
-      const ref = { tenantId, projectId, fileId };
-      await files.create({
-        ...ref,
-        name,
-        contentType: 'text/plain',
-        size: body.length,
-        objectKey: key,
-      });
-      const uploaded = await files.markUploaded(ref);
-      if (!uploaded) throw new Error('could not mark the file uploaded');
-      return uploaded;
+      return testbed.storeUploadedFile(ref, { name, contentType: 'text/plain', body });
     },
     startIngestion() {
       const ingestion = createIngestionService({
         adapters,
-        knowledgeBase: kb.knowledgeBase,
+        knowledgeBase,
         log,
         metrics: createMetrics('ingestion', { defaults: false }),
-        tiers: TEST_TIERS,
+        tiers: testbed.tiers,
         chunking: { chunkSize: 400, chunkOverlap: 40 },
         claimStaleSeconds: 60,
       });
-      consumptions.push(
-        adapters.bus.consume({
-          consumer: 'ingestion',
-          waitTimeSeconds: 0.05,
-          handler: async (received) => {
-            ingestRequests.push(received.event);
-            await ingestion.handleEvent(received);
-          },
-        }),
-      );
+      testbed.consume({
+        consumer: 'ingestion',
+        waitTimeSeconds: 0.05,
+        handler: async (received) => {
+          ingestRequests.push(received.event);
+          await ingestion.handleEvent(received);
+        },
+      });
     },
     async listen() {
       const server = createServer(service.app);
@@ -190,33 +155,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         },
       };
     },
-    async close() {
-      for (const server of servers) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
-      await Promise.all(consumptions.map((consumption) => consumption.stop()));
-      await adapters.close();
-      await kb.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => testbed.close(),
   };
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(
+/** Polls every 50 ms until `check` returns a value, or fails after `timeoutMs`. */
+export const waitFor = <T>(
   what: string,
   check: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+  timeoutMs?: number,
+): Promise<T> => pollUntil(what, check, timeoutMs, 50);
 
 /** One server-sent event. */
 export interface SseEvent {

@@ -1,17 +1,8 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  createAdapters,
   createEvent,
-  createFilesRepository,
-  createKbFilesRepository,
-  createKnowledgeBase,
-  createLogger,
-  createMetrics,
   DEFAULT_TIERS,
-  loadConfig,
-  objectKey,
   type Adapters,
   type Consumption,
   type EventEnvelope,
@@ -28,15 +19,15 @@ import {
   type TierRateLimiters,
 } from '@jitkb/shared';
 import {
-  createAwsClients,
-  provisionBucket,
-  provisionMessaging,
-  provisionTables,
-  tableNamesFor,
-} from '@jitkb/shared/aws';
-import { testAwsEndpoint, uniquePrefix } from '@jitkb/shared/testing';
+  createServiceTestbed,
+  openTestKnowledgeBase,
+  waitFor,
+  type ServiceTestbedOptions,
+} from '@jitkb/shared/testing';
 import { createIngestionService, type IngestionService } from '../src/app';
 import { configSchema, type Config } from '../src/config';
+
+export { waitFor };
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -131,42 +122,24 @@ export function wrapKnowledgeBase(
   };
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function startHarness(
-  env: Record<string, string>,
+  mode: ServiceTestbedOptions<Config>['mode'],
   options: HarnessOptions,
-  cleanup: () => Promise<void>,
 ): Promise<Harness> {
-  // Small chunks, so that files have several and duplicates would show.
-  const config = loadConfig(configSchema, {
-    INGEST_CHUNK_SIZE: '120',
-    INGEST_CHUNK_OVERLAP: '20',
-    ...env,
-    ...options.env,
+  const testbed = await createServiceTestbed({
+    service: 'ingestion',
+    schema: configSchema,
+    mode,
+    tiers: options.tiers ?? TEST_TIERS,
+    // Small chunks, so that files have several and duplicates would show.
+    env: { INGEST_CHUNK_SIZE: '120', INGEST_CHUNK_OVERLAP: '20', ...options.env },
   });
-  const log = createLogger({ service: 'ingestion', level: 'silent' });
-  const metrics = createMetrics('ingestion', { defaults: false });
-  const adapters = createAdapters(config, { log });
-  const kb = await createKnowledgeBase(config, { log });
-  const tiers = options.tiers ?? TEST_TIERS;
+  const { adapters, config, files, metrics, tiers } = testbed;
+  const knowledgeBase = await openTestKnowledgeBase(testbed);
   const service = createIngestionService({
     adapters,
-    knowledgeBase: options.wrapKnowledgeBase?.(kb.knowledgeBase) ?? kb.knowledgeBase,
-    log,
+    knowledgeBase: options.wrapKnowledgeBase?.(knowledgeBase) ?? knowledgeBase,
+    log: testbed.log,
     metrics,
     tiers,
     chunking: { chunkSize: config.INGEST_CHUNK_SIZE, chunkOverlap: config.INGEST_CHUNK_OVERLAP },
@@ -178,39 +151,30 @@ async function startHarness(
       : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  const files = createFilesRepository(adapters.tables);
   const events: EventEnvelope[] = [];
   const handled: EventEnvelope[] = [];
-  const consumptions: Consumption[] = [
-    adapters.bus.consume({
-      consumer: 'chat',
-      handler: async ({ event }) => void events.push(event),
-      waitTimeSeconds: 1,
-    }),
-  ];
+  testbed.consume({
+    consumer: 'chat',
+    handler: async ({ event }) => void events.push(event),
+    waitTimeSeconds: 1,
+  });
 
   return {
     config,
     adapters,
-    knowledgeBase: kb.knowledgeBase,
+    knowledgeBase,
     service,
     metrics,
     files,
-    kbFiles: createKbFilesRepository(adapters.tables),
+    kbFiles: testbed.kbFiles,
     events,
     handled,
     deliver: (event, receiveCount = 1) =>
       service.handleEvent({ event, receiveCount, correlationId: `corr-${event.id}` }),
     async addFile(tenantId, fixture, contentType, projectId = nextId('p')) {
-      const fileId = nextId('f');
-      const key = objectKey(tenantId, projectId, fileId);
       const body = await readFile(path.join(FIXTURES, fixture));
-      await adapters.objects.put(key, body, contentType);
-      const ref = { tenantId, projectId, fileId };
-      await files.create({ ...ref, name: fixture, contentType, size: body.length, objectKey: key });
-      const uploaded = await files.markUploaded(ref);
-      if (!uploaded) throw new Error('could not mark the file uploaded');
-      return uploaded;
+      const ref = { tenantId, projectId, fileId: nextId('f') };
+      return testbed.storeUploadedFile(ref, { name: fixture, contentType, body });
     },
     async request(refs, requestOptions = {}) {
       const first = refs[0];
@@ -231,7 +195,7 @@ async function startHarness(
       return event;
     },
     startWorker() {
-      const consumption = adapters.bus.consume({
+      return testbed.consume({
         consumer: 'ingestion',
         handler: async (received) => {
           try {
@@ -243,8 +207,6 @@ async function startHarness(
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
         waitTimeSeconds: 1,
       });
-      consumptions.push(consumption);
-      return consumption;
     },
     waitForStatus(ref, status, timeoutMs) {
       return waitFor(
@@ -256,53 +218,16 @@ async function startHarness(
         timeoutMs,
       );
     },
-    async close() {
-      await Promise.all(consumptions.map((consumption) => consumption.stop()));
-      await adapters.close();
-      await kb.close();
-      await cleanup();
-    },
+    close: () => testbed.close(),
   };
 }
 
 /** The worker on the embedded adapters in a temporary data directory. */
-export async function startEmbeddedHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'jitkb-ingestion-'));
-  return startHarness({ JITKB_MODE: 'embedded', JITKB_DATA_DIR: dataDir }, options, () =>
-    rm(dataDir, { recursive: true, force: true }),
-  );
+export function startEmbeddedHarness(options: HarnessOptions = {}): Promise<Harness> {
+  return startHarness('embedded', options);
 }
 
 /** The worker on SNS/SQS, DynamoDB and S3 of moto's server, with a local knowledge base. */
-export async function startAwsHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const endpoint = testAwsEndpoint();
-  const prefix = uniquePrefix('ingest');
-  const clients = createAwsClients({ region: 'us-east-1', endpoint });
-  const tableNames = tableNamesFor(prefix);
-  const [messaging] = await Promise.all([
-    provisionMessaging({ sns: clients.sns, sqs: clients.sqs, prefix }),
-    provisionTables({ dynamodb: clients.dynamodb, tableNames }),
-    provisionBucket({ s3: clients.s3, bucket: prefix }),
-  ]);
-  clients.destroy();
-  const kbDir = await mkdtemp(path.join(tmpdir(), 'jitkb-ingestion-kb-'));
-  const env = {
-    JITKB_MODE: 'aws',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: endpoint,
-    EVENTS_TOPIC_ARN: messaging.topicArn,
-    BUCKET_NAME: prefix,
-    TABLE_PROJECTS: tableNames.projects,
-    TABLE_FILES: tableNames.files,
-    TABLE_KB_FILES: tableNames.kbFiles,
-    TABLE_CHATS: tableNames.chats,
-    TABLE_CHAT_HISTORY: tableNames.chatHistory,
-    TABLE_RATE_LIMITS: tableNames.rateLimits,
-    TABLE_LEASES: tableNames.leases,
-    QUEUE_URL_INGESTION: messaging.queueUrls.ingestion,
-    QUEUE_URL_CHAT: messaging.queueUrls.chat,
-    KNOWLEDGE_BASE: 'local',
-    JITKB_KB_PATH: path.join(kbDir, 'kb.db'),
-  };
-  return startHarness(env, options, () => rm(kbDir, { recursive: true, force: true }));
+export function startAwsHarness(options: HarnessOptions = {}): Promise<Harness> {
+  return startHarness('aws', options);
 }

@@ -1,23 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import request from 'supertest';
 import {
   AppError,
   DEFAULT_TIERS,
-  createAdapters,
-  createLogger,
-  createMetrics,
-  loadConfig,
   type Adapters,
   type EventEnvelope,
   type TierConfig,
   type UploadTarget,
 } from '@jitkb/shared';
-import { freePort } from '@jitkb/shared/testing';
+import { createServiceTestbed, freePort } from '@jitkb/shared/testing';
 import { createProjectService, type ProjectService } from '../src/app';
 import { configSchema } from '../src/config';
 
@@ -68,31 +61,36 @@ export interface TenantClient {
 
 /** The project service on the embedded adapters in a temporary data directory. */
 export async function startHarness(): Promise<Harness> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'jitkb-project-'));
   const uploadPort = await freePort();
-  const config = loadConfig(configSchema, {
-    JITKB_MODE: 'embedded',
-    JITKB_DATA_DIR: dataDir,
-    JITKB_PUBLIC_URL: `http://127.0.0.1:${uploadPort}`,
-    JITKB_UPLOAD_SECRET: randomBytes(32).toString('base64url'),
+  const testbed = await createServiceTestbed({
+    service: 'project',
+    schema: configSchema,
+    tiers: TEST_TIERS,
+    env: {
+      JITKB_PUBLIC_URL: `http://127.0.0.1:${uploadPort}`,
+      JITKB_UPLOAD_SECRET: randomBytes(32).toString('base64url'),
+    },
   });
-  const log = createLogger({ service: 'project', level: 'silent' });
-  const adapters = createAdapters(config, { log });
+  const { adapters } = testbed;
   const uploads = express();
   if (adapters.localObjects) uploads.use(adapters.localObjects.uploadRouter());
   const uploadServer = await listen(uploads, uploadPort);
+  testbed.onClose(async () => {
+    uploadServer.closeAllConnections();
+    await new Promise<void>((resolve) => uploadServer.close(() => resolve()));
+  });
 
   const queryUsage = new Map<string, number>();
   const service = createProjectService({
     adapters,
-    log,
-    metrics: createMetrics('project', { defaults: false }),
-    tiers: TEST_TIERS,
+    log: testbed.log,
+    metrics: testbed.metrics,
+    tiers: testbed.tiers,
     authenticate: testAuth,
     queryUsage: async (tenantId) => queryUsage.get(tenantId) ?? 0,
   });
   const janitorEvents: EventEnvelope[] = [];
-  const janitor = adapters.bus.consume({
+  testbed.consume({
     consumer: 'janitor',
     waitTimeSeconds: 0.05,
     handler: async ({ event }) => {
@@ -127,13 +125,7 @@ export async function startHarness(): Promise<Harness> {
       const response = await fetch(target.url, { method: target.method, headers, body });
       return response.status;
     },
-    async close() {
-      await janitor.stop();
-      uploadServer.closeAllConnections();
-      await new Promise<void>((resolve) => uploadServer.close(() => resolve()));
-      await adapters.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => testbed.close(),
   };
 }
 
