@@ -1,14 +1,5 @@
-import type { Server } from 'node:http';
 import express from 'express';
-import {
-  exportJWK,
-  exportSPKI,
-  generateKeyPair,
-  SignJWT,
-  type JWK,
-  type JWTPayload,
-  type KeyLike,
-} from 'jose';
+import { exportSPKI, generateKeyPair, SignJWT, type JWTPayload, type KeyLike } from 'jose';
 import request from 'supertest';
 import {
   authEnv,
@@ -25,37 +16,26 @@ import {
   type TenantContext,
   type TierConfig,
 } from '@jitkb/shared';
+import {
+  startTestOidcProvider,
+  UNPROVISIONED_AWS_ENV,
+  type TestOidcProvider,
+} from '@jitkb/shared/testing';
 
 const schema = serviceSchema({ ...authEnv, ...tierEnv });
 const tiers: TierConfig = { tiers: DEFAULT_TIERS, tenants: { 'acme-gold': 'premium' } };
 const KID = 'key-1';
 
-let issuerServer: Server;
+let provider: TestOidcProvider;
 let issuer: string;
-let signingKey: KeyLike;
-let publicKey: KeyLike;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256');
-  signingKey = pair.privateKey;
-  publicKey = pair.publicKey;
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: KID, alg: 'RS256', use: 'sig' };
-  const idp = express();
-  idp.get('/.well-known/openid-configuration', (_req, res) => {
-    res.json({ issuer, jwks_uri: `${issuer}/keys` });
-  });
-  idp.get('/keys', (_req, res) => {
-    res.json({ keys: [jwk] });
-  });
-  issuerServer = await new Promise<Server>((resolve) => {
-    const s = idp.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const address = issuerServer.address();
-  issuer = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  provider = await startTestOidcProvider({ algorithm: 'RS256', kid: KID });
+  issuer = provider.issuer;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => issuerServer.close(resolve));
+  await provider.close();
 });
 
 function config(env: Record<string, string> = {}) {
@@ -79,16 +59,10 @@ const claims = { 'custom:tenantId': 'acme', sub: 'user-1', email: 'u@acme.test' 
 async function token(
   payload: JWTPayload = claims,
   edit: (jwt: SignJWT) => SignJWT = (jwt) => jwt,
-  key: KeyLike | Uint8Array = signingKey,
+  key: KeyLike | Uint8Array = provider.privateKey,
   header: { alg: string; kid?: string } = { alg: 'RS256', kid: KID },
 ): Promise<string> {
-  const jwt = new SignJWT(payload)
-    .setProtectedHeader(header)
-    .setIssuer(issuer)
-    .setAudience('jitkb')
-    .setIssuedAt()
-    .setExpirationTime('5m');
-  return edit(jwt).sign(key);
+  return provider.sign(payload, { edit, key, header });
 }
 
 function b64(value: unknown): string {
@@ -123,7 +97,7 @@ describe('requireAuth', () => {
   });
 
   it('accepts a token verified against a configured JWKS URL', async () => {
-    const res = await request(app({ OIDC_JWKS_URL: `${issuer}/keys` }))
+    const res = await request(app({ OIDC_JWKS_URL: provider.jwksUrl }))
       .get('/v1/whoami')
       .set('Authorization', `bearer ${await token()}`);
     expect(res.status).toBe(200);
@@ -186,7 +160,7 @@ describe('requireAuth', () => {
   });
 
   it('rejects an HS256 token signed with the public key', async () => {
-    const secret = new TextEncoder().encode(await exportSPKI(publicKey));
+    const secret = new TextEncoder().encode(await exportSPKI(provider.publicKey));
     const t = await token(claims, (jwt) => jwt, secret, { alg: 'HS256', kid: KID });
     await expectRejected(`Bearer ${t}`);
   });
@@ -209,7 +183,7 @@ describe('requireAuth', () => {
       .setProtectedHeader({ alg: 'RS256', kid: KID })
       .setIssuer(issuer)
       .setAudience('jitkb')
-      .sign(signingKey);
+      .sign(provider.privateKey);
     await expectRejected(`Bearer ${t}`);
   });
 
@@ -225,7 +199,7 @@ describe('requireAuth', () => {
 
   it('rejects a token whose key id the issuer does not publish', async () => {
     await expectRejected(
-      `Bearer ${await token(claims, (jwt) => jwt, signingKey, { alg: 'RS256', kid: 'nope' })}`,
+      `Bearer ${await token(claims, (jwt) => jwt, provider.privateKey, { alg: 'RS256', kid: 'nope' })}`,
     );
   });
 
@@ -288,19 +262,7 @@ describe('authEnv', () => {
   });
 
   it('requires an issuer in aws mode', () => {
-    const aws = loadConfig(schema, {
-      JITKB_MODE: 'aws',
-      AWS_REGION: 'us-east-1',
-      EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
-      BUCKET_NAME: 'bucket',
-      TABLE_PROJECTS: 'projects',
-      TABLE_FILES: 'files',
-      TABLE_KB_FILES: 'kb-files',
-      TABLE_CHATS: 'chats',
-      TABLE_CHAT_HISTORY: 'chat-history',
-      TABLE_RATE_LIMITS: 'rate-limits',
-      TABLE_LEASES: 'leases',
-    });
+    const aws = loadConfig(schema, UNPROVISIONED_AWS_ENV);
     expect(() => createServiceAuth(aws, tiers)).toThrow(ConfigError);
     expect(() => createServiceAuth(aws, tiers)).toThrow(/OIDC_ISSUER/);
   });

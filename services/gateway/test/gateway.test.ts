@@ -3,11 +3,10 @@ import {
   authEnv,
   createAuthenticator,
   DEFAULT_TIERS,
-  DevIssuer,
   loadConfig,
-  resolveAuthSettings,
   serviceSchema,
 } from '@jitkb/shared';
+import { openTestIssuer } from '@jitkb/shared/testing';
 import {
   bearer,
   devToken,
@@ -191,13 +190,8 @@ describe('authentication', () => {
   });
 
   it('refuses malformed tokens and tokens signed by another key', async () => {
-    const settings = resolveAuthSettings(loadConfig(serviceSchema(authEnv), {}));
-    const impostor = await DevIssuer.open({
-      issuer: settings.issuer,
-      audience: settings.audience,
-      claims: settings.claims,
-    });
-    const forged = (await impostor.issue({ tenantId: 'acme', userId: 'u1' })).access_token;
+    const impostor = await openTestIssuer();
+    const forged = await impostor.token('acme', { userId: 'u1' });
     const [header, , signature] = token.split('.');
     const tampered = `${header}.${Buffer.from(JSON.stringify({ 'custom:tenantId': 'globex', sub: 'u1' })).toString('base64url')}.${signature}`;
     for (const bad of ['garbage', forged, tampered]) {
