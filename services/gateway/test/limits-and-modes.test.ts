@@ -1,4 +1,4 @@
-import { freePort } from '@jitkb/shared/testing';
+import { freePort, UNPROVISIONED_AWS_ENV } from '@jitkb/shared/testing';
 import {
   bearer,
   devToken,
@@ -125,17 +125,7 @@ describe('aws mode', () => {
   let gateway: GatewayFixture;
   beforeAll(async () => {
     gateway = await startGateway({
-      JITKB_MODE: 'aws',
-      AWS_REGION: 'us-east-1',
-      EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
-      BUCKET_NAME: 'bucket',
-      TABLE_PROJECTS: 'projects',
-      TABLE_FILES: 'files',
-      TABLE_KB_FILES: 'kb-files',
-      TABLE_CHATS: 'chats',
-      TABLE_CHAT_HISTORY: 'chat-history',
-      TABLE_RATE_LIMITS: 'rate-limits',
-      TABLE_LEASES: 'leases',
+      ...UNPROVISIONED_AWS_ENV,
       OIDC_ISSUER: 'https://issuer.example.test',
       PROJECT_URL: upstream.url,
       CHAT_URL: upstream.url,

@@ -1,20 +1,11 @@
 import { loadConfig, loadTierConfig } from '@jitkb/shared';
+import { UNPROVISIONED_AWS_ENV } from '@jitkb/shared/testing';
 import { configSchema } from '../src/config';
 import { createUiConfig } from '../src/ui-config';
 import { startGateway, TEST_TIERS, type GatewayFixture } from './harness';
 
 const AWS_ENV = {
-  JITKB_MODE: 'aws',
-  AWS_REGION: 'us-east-1',
-  EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
-  BUCKET_NAME: 'bucket',
-  TABLE_PROJECTS: 'projects',
-  TABLE_FILES: 'files',
-  TABLE_KB_FILES: 'kb-files',
-  TABLE_CHATS: 'chats',
-  TABLE_CHAT_HISTORY: 'chat-history',
-  TABLE_RATE_LIMITS: 'rate-limits',
-  TABLE_LEASES: 'leases',
+  ...UNPROVISIONED_AWS_ENV,
   OIDC_ISSUER: 'https://issuer.example.test',
   TIERS: JSON.stringify(TEST_TIERS),
 };

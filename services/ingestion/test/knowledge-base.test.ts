@@ -10,22 +10,9 @@ import {
   loadConfig,
   type KnowledgeBaseAdapters,
 } from '@jitkb/shared';
+import { UNPROVISIONED_AWS_ENV } from '@jitkb/shared/testing';
 import { BedrockKnowledgeBase } from '../../../shared/src/adapters/aws/bedrock-knowledge-base';
 import { configSchema } from '../src/config';
-
-const AWS_ENV = {
-  JITKB_MODE: 'aws',
-  AWS_REGION: 'eu-west-1',
-  EVENTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:events',
-  BUCKET_NAME: 'uploads',
-  TABLE_PROJECTS: 'projects',
-  TABLE_FILES: 'files',
-  TABLE_KB_FILES: 'kb-files',
-  TABLE_CHATS: 'chats',
-  TABLE_CHAT_HISTORY: 'chat-history',
-  TABLE_RATE_LIMITS: 'rate-limits',
-  TABLE_LEASES: 'leases',
-};
 
 function capturingLogger() {
   const lines: string[] = [];
@@ -78,11 +65,15 @@ describe('createKnowledgeBase', () => {
     const { log } = capturingLogger();
     const file = path.join(dir, 'nested', 'knowledge.db');
     const noModel = { JITKB_EMBEDDING_MODEL_DIR: path.join(dir, 'no-model') };
-    const config = loadConfig(configSchema, { ...AWS_ENV, ...noModel, JITKB_KB_PATH: file });
+    const config = loadConfig(configSchema, {
+      ...UNPROVISIONED_AWS_ENV,
+      ...noModel,
+      JITKB_KB_PATH: file,
+    });
     opened = await createKnowledgeBase(config, { log });
     expect(existsSync(file)).toBe(true);
 
-    const missing = loadConfig(configSchema, { ...AWS_ENV, ...noModel });
+    const missing = loadConfig(configSchema, { ...UNPROVISIONED_AWS_ENV, ...noModel });
     const error = await createKnowledgeBase(missing, { log }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual(['JITKB_KB_PATH']);
@@ -90,7 +81,7 @@ describe('createKnowledgeBase', () => {
 
   it('builds the Bedrock adapter only with its knowledge base and data source ids', async () => {
     const { log } = capturingLogger();
-    const bedrock = { ...AWS_ENV, KNOWLEDGE_BASE: 'bedrock' };
+    const bedrock = { ...UNPROVISIONED_AWS_ENV, KNOWLEDGE_BASE: 'bedrock' };
     const error = await createKnowledgeBase(loadConfig(configSchema, bedrock), { log }).catch(
       (e: unknown) => e,
     );
