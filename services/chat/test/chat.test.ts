@@ -184,10 +184,17 @@ describe('chat service on the embedded adapters', () => {
     expect(before.answer).toContain('45 euros');
     expect(before.sources.map((s) => s.fileId)).toEqual([travel.fileId]);
 
-    // The janitor has not come by yet: the record is still there, only its ttl has passed.
+    // The janitor has not come by yet: the records are still there, only their ttl has passed
+    // (the file's expiresAt follows the kb-files ttl, as the refresher keeps them).
     const record = await h.kbFiles.get(travel.fileId);
     if (!record) throw new Error('no kb-files record');
-    await h.kbFiles.put({ ...record, ttl: Math.floor(Date.now() / 1000) - 5 });
+    const lapsed = Math.floor(Date.now() / 1000) - 5;
+    await h.kbFiles.put({ ...record, ttl: lapsed });
+    const file = await h.files.get(travel);
+    if (!file) throw new Error('no file record');
+    await h.adapters.tables
+      .table<FileRecord>('files')
+      .put({ ...file, expiresAt: new Date(lapsed * 1000).toISOString() });
     const seen = h.ingestRequests.length;
 
     const after = (await ask(chat.id, question).expect(200)).body as AnswerView;
