@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { createLocalEmbedder, OnnxEmbedder } from '../src/adapters/local/onnx-embedder';
+import {
+  createLocalEmbedder,
+  defaultModelDir,
+  OnnxEmbedder,
+} from '../src/adapters/local/onnx-embedder';
 import { KB_SQL } from '../src/adapters/local/sqlite-knowledge-base-schema';
 import { SqliteKnowledgeBase } from '../src/adapters/local/sqlite-knowledge-base';
 import type { TenantContext } from '../src/auth/tenant-context';
@@ -82,6 +86,18 @@ describe('OnnxEmbedder', () => {
     expect(Array.from(inBatch!).map((v) => v.toFixed(4))).toEqual(
       Array.from(alone!).map((v) => v.toFixed(4)),
     );
+  });
+
+  it('embeds alike with spinning or sleeping thread pools', async () => {
+    const spinning = await OnnxEmbedder.load({ modelDir: defaultModelDir(), log, spinning: true });
+    try {
+      const [a, b] = await spinning.embedDocuments(PASSAGES.slice(0, 2));
+      const [c, d] = await embedder.embedDocuments(PASSAGES.slice(0, 2));
+      const rounded = (v: Float32Array) => Array.from(v).map((x) => x.toFixed(4));
+      expect([a, b].map((v) => rounded(v!))).toEqual([c, d].map((v) => rounded(v!)));
+    } finally {
+      await spinning.close();
+    }
   });
 
   it('is absent, not an error, when no model is installed', async () => {

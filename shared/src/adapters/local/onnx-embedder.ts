@@ -50,6 +50,12 @@ export interface OnnxEmbedderOptions {
   batchSize?: number;
   /** ONNX Runtime intra-op threads; default: ONNX Runtime's choice (all cores). */
   threads?: number;
+  /**
+   * Whether ONNX Runtime's idle pool threads spin (busy-wait) for the next parallel section
+   * instead of sleeping. Default false: the embedder shares its cores with the other services and
+   * their request handling, and spinning threads take CPU time from them and from each other.
+   */
+  spinning?: boolean;
 }
 
 /**
@@ -87,6 +93,7 @@ export class OnnxEmbedder implements Embedder {
       const session = await ort.InferenceSession.create(path.join(dir, manifest.onnx), {
         graphOptimizationLevel: 'all',
         ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
+        extra: { session: spinningConfig(options.spinning ?? false) },
       });
       if (!session.outputNames.includes(manifest.output)) {
         throw new Error(`the model has no output "${manifest.output}"`);
@@ -203,6 +210,15 @@ export class OnnxEmbedder implements Embedder {
     }
     return normalise(vector);
   }
+}
+
+/**
+ * ONNX Runtime session config entries (onnxruntime_session_options_config_keys.h); the Node.js
+ * binding joins the nested keys with dots and wants every value as a string.
+ */
+function spinningConfig(spinning: boolean) {
+  const flag = spinning ? '1' : '0';
+  return { intra_op: { allow_spinning: flag }, inter_op: { allow_spinning: flag } };
 }
 
 function normalise(vector: Float32Array): Float32Array {
