@@ -2,6 +2,16 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from '../logging/logger';
 
+/**
+ * How long a service keeps an idle keep-alive connection open (Node's default, stated here because
+ * the gateway's upstream agent drops its idle sockets before this). Longer would also hold a drain
+ * up: a connection busy when the drain starts stays open for this long after its last response.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+/** Longest time a client may take to send a request's headers (Node's default, stated with the above). */
+export const HEADERS_TIMEOUT_MS = 60_000;
+
 export interface RunServiceOptions {
   app: Express;
   port: number;
@@ -28,6 +38,8 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
       else resolve(s);
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   log.info({ port }, 'listening');

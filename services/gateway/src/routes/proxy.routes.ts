@@ -1,6 +1,6 @@
-import { ServerResponse } from 'node:http';
+import { Agent, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { CORRELATION_HEADER, problem, type Logger } from '@jitkb/shared';
+import { CORRELATION_HEADER, KEEP_ALIVE_TIMEOUT_MS, problem, type Logger } from '@jitkb/shared';
 import type { Request, RequestHandler, Response } from 'express';
 import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import type { Upstream } from './api-routes';
@@ -10,6 +10,35 @@ export interface ProxyOptions {
   log: Logger;
   /** Longest silence from an upstream, a streamed answer included (ms). */
   timeoutMs: number;
+  /**
+   * Connections kept per upstream, busy and idle together (default 256). Streamed answers hold one
+   * each for as long as they last, so this is well above the number of clients one gateway serves.
+   */
+  maxSockets?: number;
+  /** Idle connections kept per upstream for the next request (default 64). */
+  maxFreeSockets?: number;
+}
+
+/**
+ * Idle upstream connections are dropped a second before the upstream would close them (the
+ * services' server.keepAliveTimeout): a request written to a socket the server is closing at that
+ * moment would fail with ECONNRESET.
+ */
+export const UPSTREAM_IDLE_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS - 1000;
+
+/**
+ * Connections to an upstream, reused across requests. Without an agent http-proxy sends
+ * `Connection: close`, so each proxied request paid a TCP handshake and left a socket in
+ * TIME_WAIT. `timeout` is the idle time of a free socket; a request in flight runs under the
+ * proxy's own timeout instead.
+ */
+export function upstreamAgent(options: Pick<ProxyOptions, 'maxSockets' | 'maxFreeSockets'>): Agent {
+  return new Agent({
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 256,
+    maxFreeSockets: options.maxFreeSockets ?? 64,
+    timeout: UPSTREAM_IDLE_TIMEOUT_MS,
+  });
 }
 
 const START_CHAT = /^\/v1\/projects\/[^/]+\/chats\/?$/;
@@ -53,6 +82,7 @@ export function proxyRoutes(options: ProxyOptions): RequestHandler[] {
   return (['chat', 'project'] as const).map((name) =>
     createProxyMiddleware<Request, Response>({
       target: options.upstreams[name],
+      agent: upstreamAgent(options),
       pathFilter: (_path, req) => upstreamOf(req.path) === name,
       changeOrigin: true,
       xfwd: true,
