@@ -5,6 +5,7 @@ import { resolveTier, type TierConfig } from '../tiers/tiers';
 import { resolveAuthSettings, type AuthConfig, type AuthSettings } from './auth-config';
 import { tenantIdSchema, userIdSchema } from './identity';
 import type { TenantContext } from './tenant-context';
+import { createVerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-tokens';
 
 /** Verifies bearer tokens: the only way any service learns who is calling. */
 export interface Authenticator {
@@ -27,6 +28,13 @@ export interface AuthenticatorOptions {
   clockToleranceSeconds?: number;
   /** Timeout of each discovery or JWKS request (default 5000 ms). */
   fetchTimeoutMs?: number;
+  /**
+   * Verified tokens remembered by their exact string until the earlier of `exp` and a short max
+   * age, so that a client's every request does not pay a signature check; `false` turns it off.
+   */
+  tokenCache?: Omit<VerifiedTokenCacheOptions, 'now'> | false;
+  /** The clock in epoch milliseconds, for lifetimes and the cache (default Date.now). */
+  now?: () => number;
 }
 
 /** jose error codes that mean "this token is not acceptable" rather than "we could not check". */
@@ -56,6 +64,7 @@ export function createAuthenticator(
   const settings = resolveAuthSettings(config);
   const timeoutMs = options.fetchTimeoutMs ?? 5000;
   const keys = options.keys ?? remoteKeys(settings, timeoutMs);
+  const now = options.now ?? Date.now;
   const verifyOptions = {
     issuer: settings.issuer,
     audience: settings.audience,
@@ -63,16 +72,28 @@ export function createAuthenticator(
     clockTolerance: options.clockToleranceSeconds ?? 5,
     requiredClaims: ['exp'],
   };
+  const cache =
+    options.tokenCache === false
+      ? undefined
+      : createVerifiedTokenCache({ ...options.tokenCache, now });
   return {
     settings,
     async authenticate(token) {
+      const known = cache?.get(token);
+      if (known) return known;
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, keys, verifyOptions));
+        ({ payload } = await jwtVerify(token, keys, {
+          ...verifyOptions,
+          currentDate: new Date(now()),
+        }));
       } catch (error) {
         throw verificationError(error);
       }
-      return tenantFromClaims(payload, settings, tierConfig);
+      // Only a token whose claims also map to a tenant is remembered: tenantFromClaims throws first.
+      const tenant = tenantFromClaims(payload, settings, tierConfig);
+      if (payload.exp !== undefined) cache?.set(token, tenant, payload.exp);
+      return tenant;
     },
   };
 }

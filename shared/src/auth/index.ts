@@ -4,3 +4,4 @@ export * from './identity';
 export * from './authenticator';
 export * from './require-auth';
 export * from './dev-issuer';
+export * from './verified-tokens';
