@@ -37,18 +37,21 @@ export interface AppDeps {
   ui?: UiRouterDeps | undefined;
 }
 
-/** Wiring only. Order matters: public routes, then authentication, validation, limits, proxies. */
+/**
+ * Wiring only. Order matters: public routes, then authentication, validation, limits, proxies, and
+ * the web UI last, so that API requests do not look for a static file first.
+ */
 export function createApp(deps: AppDeps): Express {
   const app = createServiceApp({ service: 'gateway', log: deps.log, metrics: deps.metrics });
   // Before any body parser: uploads are streamed to disk.
   if (deps.uploadRouter) app.use(deps.uploadRouter);
   if (deps.devIssuer) app.use(devOidcRouter({ issuer: deps.devIssuer, tiers: deps.tiers }));
   app.use(openApiRouter(createOpenApiDocument({ version: deps.version })));
-  if (deps.ui) app.use(uiRouter(deps.ui));
   app.use('/v1', deps.authenticate);
   app.use(apiRouter(API_ROUTES, queryLimit({ limits: deps.queryLimits, metrics: deps.metrics })));
   app.use(
     ...proxyRoutes({ upstreams: deps.upstreams, log: deps.log, timeoutMs: deps.upstreamTimeoutMs }),
   );
+  if (deps.ui) app.use(uiRouter(deps.ui));
   return finishApp(app, deps.log);
 }
