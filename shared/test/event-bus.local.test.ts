@@ -24,6 +24,34 @@ describeEventBus('SqliteEventBus', async () => {
 });
 
 describe('SqliteEventBus across processes', () => {
+  it("wakes a consumer on another connection's publish instead of waiting for its poll", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jitkb-wake-'));
+    const file = path.join(dir, 'queue.db');
+    // A poll far longer than the test's wait: only the watch on the file can deliver in time.
+    const consumer = new SqliteEventBus({ path: file, log, pollIntervalMs: 60_000 });
+    const publisher = new SqliteEventBus({ path: file, log });
+    try {
+      const deliveries: ReceivedEvent[] = [];
+      consumer.consume({
+        consumer: 'janitor',
+        visibilityTimeoutSeconds: 30,
+        handler: async (received) => {
+          deliveries.push(received);
+        },
+      });
+      // The consumer has polled the empty queue and is asleep.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const event = sampleEvent('file.expired');
+      await publisher.publish(event);
+      await waitFor('the delivery', () => deliveries.length === 1, 3000);
+      expect(deliveries[0]).toMatchObject({ event: { id: event.id }, receiveCount: 1 });
+    } finally {
+      await consumer.close();
+      await publisher.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives a message back to a new consumer after the process handling it was killed', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'jitkb-crash-'));
     const file = path.join(dir, 'queue.db');

@@ -1,3 +1,4 @@
+import { watch, type FSWatcher } from 'node:fs';
 import { AppError } from '../../errors/app-error';
 import { parseEvent, type EventEnvelope } from '../../events/events';
 import { CONSUMERS, SUBSCRIPTIONS, type ConsumerName } from '../../events/subscriptions';
@@ -13,7 +14,9 @@ export interface SqliteEventBusOptions {
   log: Logger;
   /**
    * Milliseconds between polls of an empty queue when a consumer does not set `waitTimeSeconds`
-   * (default 500). Publishers in the same process wake their consumers at once.
+   * (default 500). Publishers in the same process wake their consumers at once, and so do writes
+   * from other processes wherever the file's write-ahead log can be watched: the poll is then
+   * only the fallback.
    */
   pollIntervalMs?: number;
   /** Observes handler duration by event type and outcome. */
@@ -30,6 +33,7 @@ export class SqliteEventBus implements EventBus {
   private readonly store: SqliteQueueStore;
   private readonly consumptions = new Set<SqliteConsumption>();
   private readonly log: Logger;
+  private watcher: FSWatcher | undefined;
 
   constructor(readonly options: SqliteEventBusOptions) {
     this.store = new SqliteQueueStore(options.path);
@@ -67,6 +71,7 @@ export class SqliteEventBus implements EventBus {
       onStopped: (stopped) => this.consumptions.delete(stopped),
     });
     this.consumptions.add(consumption);
+    this.watchOtherWriters();
     return consumption;
   }
 
@@ -82,6 +87,8 @@ export class SqliteEventBus implements EventBus {
   /** Stops every consumer (waiting for handlers in flight), then closes the file. */
   async close(): Promise<void> {
     await Promise.all([...this.consumptions].map((consumption) => consumption.stop()));
+    this.watcher?.close();
+    this.watcher = undefined;
     this.store.close();
   }
 
@@ -97,6 +104,34 @@ export class SqliteEventBus implements EventBus {
         { cause: error, retryable: busy },
       );
     }
+  }
+
+  /**
+   * Another process's publish reaches a consumer here only on its next poll; with five service
+   * processes on one file that is a wait of up to a poll interval at every hop of a request.
+   * Every commit that changes the queues appends to the write-ahead log, and a claim or read that
+   * changes nothing leaves it untouched, so a watch on the log wakes the consumers exactly when
+   * there may be something new, without polling faster. Where the log cannot be watched (a
+   * database in memory, a platform or file system without change notification), the poll stays.
+   */
+  private watchOtherWriters(): void {
+    if (this.watcher || this.options.path === ':memory:') return;
+    try {
+      this.watcher = watch(`${this.options.path}-wal`, { persistent: false }, () =>
+        this.wake(CONSUMERS),
+      );
+    } catch (error) {
+      this.log.warn({ err: error }, 'cannot watch the queue file: consumers poll for messages');
+      return;
+    }
+    this.watcher.on('error', (error) => {
+      this.log.warn(
+        { err: error },
+        'lost the watch on the queue file: consumers poll for messages',
+      );
+      this.watcher?.close();
+      this.watcher = undefined;
+    });
   }
 
   private wake(consumers: readonly ConsumerName[]): void {
