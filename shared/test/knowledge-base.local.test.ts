@@ -8,7 +8,7 @@ import {
   defaultModelDir,
   OnnxEmbedder,
 } from '../src/adapters/local/onnx-embedder';
-import { KB_SQL } from '../src/adapters/local/sqlite-knowledge-base-schema';
+import { KB_FTS_SQL, KB_SQL } from '../src/adapters/local/sqlite-knowledge-base-schema';
 import { SqliteKnowledgeBase } from '../src/adapters/local/sqlite-knowledge-base';
 import type { TenantContext } from '../src/auth/tenant-context';
 import { buildRetrievalFilter } from '../src/knowledge-base/filter';
@@ -215,8 +215,8 @@ describe('SqliteKnowledgeBase with the local model', () => {
       expect(plan(KB_SQL.vectors)).toMatch(/SEARCH kb_file_vectors USING INDEX/);
       expect(plan(KB_SQL.vectors)).not.toMatch(/SCAN kb_file_vectors\b/);
       // FTS5 finds the matches in the project's postings; each is then checked by primary key.
-      expect(plan(KB_SQL.keyword)).toMatch(/SEARCH c USING INTEGER PRIMARY KEY/);
-      expect(plan(KB_SQL.keyword)).not.toMatch(/SCAN c\b/);
+      expect(plan(KB_FTS_SQL.keyword(0))).toMatch(/SEARCH c USING INTEGER PRIMARY KEY/);
+      expect(plan(KB_FTS_SQL.keyword(0))).not.toMatch(/SCAN c\b/);
       expect(plan(KB_SQL.chunksById)).toMatch(/SEARCH kb_chunks USING INTEGER PRIMARY KEY/);
     } finally {
       db.close();

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { KB_SQL } from '../src/adapters/local/sqlite-knowledge-base-schema';
-import { scopeToken, SqliteKnowledgeBase } from '../src/adapters/local/sqlite-knowledge-base';
+import { KB_FTS_SQL } from '../src/adapters/local/sqlite-knowledge-base-schema';
+import { scopeOf, SqliteKnowledgeBase } from '../src/adapters/local/sqlite-knowledge-base';
 import { buildRetrievalFilter } from '../src/knowledge-base/filter';
 import { ftsMatchAny } from '../src/knowledge-base/ranking';
 import { createLogger } from '../src/logging/logger';
@@ -146,10 +146,11 @@ describe('SqliteKnowledgeBase rankings', () => {
         project_id: 'p1',
         file_ids: JSON.stringify(live),
       };
-      const keyword = db.prepare(KB_SQL.keyword);
+      const { token, shard } = scopeOf('t1', 'p1');
+      const keyword = db.prepare(KB_FTS_SQL.keyword(shard));
       const chunk = db.prepare('SELECT file_id, chunk_index FROM kb_chunks WHERE id = ?');
       for (const question of ['alpha gamma', 'mu', 'epsilon iota lambda']) {
-        const match = `scope:"${scopeToken('t1', 'p1')}" AND (${ftsMatchAny(question, 'text')})`;
+        const match = `scope:"${token}" AND (${ftsMatchAny(question, 'text')})`;
         const expected = (keyword.all({ ...scope, match, limit: 20 }) as Array<{ id: number }>).map(
           ({ id }) => {
             const row = chunk.get(id) as { file_id: string; chunk_index: number };

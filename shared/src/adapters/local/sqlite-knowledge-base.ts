@@ -11,7 +11,16 @@ import type {
   RetrievedChunk,
   RetrieveOptions,
 } from '../../ports/knowledge-base';
-import { KB_SCHEMA, KB_SQL, embedderKey } from './sqlite-knowledge-base-schema';
+import {
+  embedderKey,
+  KB_ADD_SHARD,
+  KB_FTS_SHARDS,
+  KB_FTS_SQL,
+  KB_LEGACY_DROP,
+  KB_LEGACY_FTS,
+  KB_SCHEMA,
+  KB_SQL,
+} from './sqlite-knowledge-base-schema';
 
 /** Which rankers `retrieve` fuses. */
 export type SearchMode = 'hybrid' | 'bm25' | 'dense';
@@ -67,6 +76,11 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
   private readonly embedderId: number | undefined;
   private readonly statements: Record<keyof typeof KB_SQL, Database.Statement>;
   private readonly dimensions: number;
+  /** Each full-text shard's ranking statements, prepared on its first question. */
+  private readonly shardStatements: Array<{
+    keyword: Database.Statement;
+    top: Database.Statement;
+  }> = [];
 
   constructor(private readonly options: SqliteKnowledgeBaseOptions) {
     this.db = new Database(options.path);
@@ -77,13 +91,15 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
     // call per page: mapping the file lets the vector pass read them without system calls.
     // SQLite caps the size at its compile-time limit (2 GiB in better-sqlite3's build).
     this.db.pragma(`mmap_size = ${Math.trunc(options.mmapBytes ?? 2 ** 31)}`);
+    if (this.db.prepare(KB_LEGACY_FTS).get() !== undefined) {
+      this.write(() => migrateLegacyFullText(this.db), true);
+    }
     this.db.exec(KB_SCHEMA);
     this.statements = Object.fromEntries(
       Object.entries(KB_SQL).map(([name, sql]) => [name, this.db.prepare(sql)]),
     ) as Record<keyof typeof KB_SQL, Database.Statement>;
     // Rows as arrays: the vector pass reads one per live file on every question.
     this.statements.vectors.raw(true);
-    this.statements.keywordTop.pluck(true);
     this.statements.inScopeIds.pluck(true);
     this.embedder = options.embedder;
     this.mode = options.embedder ? (options.mode ?? 'hybrid') : 'bm25';
@@ -103,7 +119,7 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
     const vectors = this.embedder
       ? await this.embedder.embedDocuments(chunks.map((chunk) => chunk.text))
       : undefined;
-    const scope = scopeToken(metadata.tenantId, metadata.projectId);
+    const { token: scope, shard } = scopeOf(metadata.tenantId, metadata.projectId);
     this.write(() => {
       this.statements.deleteFile.run(metadata.fileId);
       this.statements.deleteFileVectors.run(metadata.fileId);
@@ -120,6 +136,7 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
             end_offset: chunk.end,
             scope,
             text: chunk.text,
+            shard,
           }).lastInsertRowid,
         ),
       );
@@ -192,7 +209,8 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
   }
 
   /**
-   * BM25 over the filtered chunks; the scope token lets FTS5 skip other projects' postings. The
+   * BM25 over the filtered chunks, in the project's full-text shard, whose chunks alone give the
+   * terms' statistics; the scope token lets FTS5 skip other projects' postings in it. The
    * project's best matches are ranked first, without the file filter, and then checked against
    * it: joining every match to its row costs more than ranking them. Only when too few of them
    * belong to live files does the query run again with the filter on every match.
@@ -200,18 +218,32 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
   private keywordRanking(query: string, scope: Scope, depth: number): number[] {
     const terms = ftsMatchAny(query, 'text');
     if (terms === undefined) return [];
-    const match = `scope:"${scopeToken(scope.tenant_id, scope.project_id)}" AND (${terms})`;
+    const { token, shard } = scopeOf(scope.tenant_id, scope.project_id);
+    const match = `scope:"${token}" AND (${terms})`;
     return this.read(() => {
+      const statements = this.shard(shard);
       const limit = depth * KEYWORD_OVERFETCH;
-      const ranked = this.statements.keywordTop.all({ match, limit }) as number[];
+      const ranked = statements.top.all({ match, limit }) as number[];
       const live = new Set(
         this.statements.inScopeIds.all({ ...scope, ids: JSON.stringify(ranked) }) as number[],
       );
       const kept = ranked.filter((id) => live.has(id));
       if (kept.length >= depth || ranked.length < limit) return kept.slice(0, depth);
-      const rows = this.statements.keyword.all({ ...scope, match, limit: depth });
+      const rows = statements.keyword.all({ ...scope, match, limit: depth });
       return (rows as Array<{ id: number }>).map((row) => row.id);
     });
+  }
+
+  private shard(shard: number): { keyword: Database.Statement; top: Database.Statement } {
+    let statements = this.shardStatements[shard];
+    if (statements === undefined) {
+      statements = {
+        keyword: this.db.prepare(KB_FTS_SQL.keyword(shard)),
+        top: this.db.prepare(KB_FTS_SQL.keywordTop(shard)).pluck(true),
+      };
+      this.shardStatements[shard] = statements;
+    }
+    return statements;
   }
 
   /** Exact cosine (dot product of unit vectors) over the filtered chunks only. */
@@ -260,11 +292,14 @@ export class SqliteKnowledgeBase implements KnowledgeBase {
     }
   }
 
-  private write<T>(work: () => T): T {
+  private write<T>(work: () => T, opening = false): T {
     try {
       return this.db.transaction(work).immediate();
     } catch (error) {
-      throw wrap(error, 'writing the knowledge base failed');
+      throw wrap(
+        error,
+        opening ? 'opening the knowledge base failed' : 'writing the knowledge base failed',
+      );
     }
   }
 }
@@ -277,11 +312,58 @@ interface Scope {
 
 /**
  * One FTS5 token per (tenant, project): digits only, so that neither the unicode61 tokenizer nor
- * the Porter stemmer alters it. It only narrows the search; the SQL filter still decides.
+ * the Porter stemmer alters it. It only narrows the search; the SQL filter still decides. `shard`
+ * is the full-text shard of its chunks, from other bits of the same digest.
  */
-export function scopeToken(tenantId: string, projectId: string): string {
+export function scopeOf(tenantId: string, projectId: string): { token: string; shard: number } {
   const digest = createHash('sha256').update(`${tenantId}\u0000${projectId}`).digest();
-  return `${digest.readBigUInt64BE(0)}${digest.readBigUInt64BE(8)}`;
+  return {
+    token: `${digest.readBigUInt64BE(0)}${digest.readBigUInt64BE(8)}`,
+    shard: digest.readUInt32BE(16) % KB_FTS_SHARDS,
+  };
+}
+
+/**
+ * Indexes every chunk in its shard, one (tenant, project) at a time through the scope index: for
+ * a store whose shards are empty, such as one written in bulk with the insert triggers dropped.
+ */
+export function indexAllChunks(db: Database.Database): void {
+  const scopes = db.prepare(KB_SQL.scopes).all() as Array<{
+    tenant_id: string;
+    project_id: string;
+  }>;
+  const statements = new Map<number, Database.Statement>();
+  for (const scope of scopes) {
+    const { shard } = scopeOf(scope.tenant_id, scope.project_id);
+    let index = statements.get(shard);
+    if (index === undefined) {
+      index = db.prepare(KB_FTS_SQL.index(shard));
+      statements.set(shard, index);
+    }
+    index.run(scope);
+  }
+}
+
+/**
+ * Moves a store of the unsharded full-text index onto the shards, within the caller's transaction:
+ * the old table and its triggers go, each chunk gets its (tenant, project)'s shard, and the shards
+ * are built from kb_chunks. Another process may have done it while this one waited for the lock.
+ */
+function migrateLegacyFullText(db: Database.Database): void {
+  if (db.prepare(KB_LEGACY_FTS).get() === undefined) return;
+  db.exec(KB_LEGACY_DROP);
+  const columns = db.pragma('table_info(kb_chunks)') as Array<{ name: string }>;
+  if (!columns.some((column) => column.name === 'shard')) db.exec(KB_ADD_SHARD);
+  const scopes = db.prepare(KB_SQL.scopes).all() as Array<{
+    tenant_id: string;
+    project_id: string;
+  }>;
+  const setShard = db.prepare(KB_SQL.setShard);
+  for (const scope of scopes) {
+    setShard.run({ ...scope, shard: scopeOf(scope.tenant_id, scope.project_id).shard });
+  }
+  db.exec(KB_SCHEMA);
+  indexAllChunks(db);
 }
 
 function toRetrieved(row: ChunkRow, score: number): RetrievedChunk {
