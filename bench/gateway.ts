@@ -10,6 +10,7 @@ import autocannon from 'autocannon';
 import { freePort } from '@jitkb/shared/testing';
 import { call } from '../test/e2e/client';
 import { REPO_ROOT, table, type BenchContext, type SectionResult } from './lib/context';
+import { canReadGroupCpu, groupCpuSeconds } from './lib/process-cpu';
 import { fmt, fmtSpread, ratioSpread, spread } from './lib/stats';
 import { barChart } from './lib/svg';
 
@@ -18,6 +19,8 @@ const PROJECTS = 5;
 
 interface Load {
   rps: number;
+  /** Requests completed in the run. */
+  total: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -43,6 +46,7 @@ function load(url: string, token: string | undefined, seconds: number): Promise<
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
         resolve({
           rps: result.requests.average,
+          total: result.requests.total,
           p50: result.latency.p50,
           p99: result.latency.p99,
           non2xx: result.non2xx,
@@ -81,11 +85,37 @@ function stop(child: ChildProcess): void {
   }
 }
 
+/** CPU microseconds per request of each process group, and of the bench process (autocannon). */
+type CpuPerRequest = Record<string, number>;
+
+/** Runs `work` and charges the CPU time the groups (and this process) spent to its requests. */
+async function measured(
+  groups: Record<string, number | undefined>,
+  work: () => Promise<Load>,
+): Promise<{ load: Load; cpu: CpuPerRequest | undefined }> {
+  const pgids = Object.entries(groups).filter((e): e is [string, number] => e[1] !== undefined);
+  if (!canReadGroupCpu() || pgids.length < Object.keys(groups).length) {
+    return { load: await work(), cpu: undefined };
+  }
+  const before = pgids.map(([, pgid]) => groupCpuSeconds(pgid));
+  const own = process.cpuUsage();
+  const load = await work();
+  const ownUsed = process.cpuUsage(own);
+  const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(1, load.total);
+  const cpu: CpuPerRequest = Object.fromEntries(
+    pgids.map(([name, pgid], i) => [name, perRequest(groupCpuSeconds(pgid) - before[i]!)]),
+  );
+  cpu['autocannon'] = perRequest((ownUsed.user + ownUsed.system) / 1e6);
+  return { load, cpu };
+}
+
 export async function runGateway(context: BenchContext): Promise<SectionResult> {
   const { runs, seconds, warmup } = settings(context);
   const system = await context.system();
   const gateway: Load[] = [];
   const bare: Load[] = [];
+  const gatewayCpu: CpuPerRequest[] = [];
+  const bareCpu: CpuPerRequest[] = [];
   let bytes = 0;
   const token = await system.token(`bench-gw-${Date.now().toString(36)}`, 'alice', 'premium');
   for (let i = 0; i < PROJECTS; i++) {
@@ -104,8 +134,17 @@ export async function runGateway(context: BenchContext): Promise<SectionResult> 
     await load(baseline.url, undefined, warmup);
     await load(gatewayUrl, token, warmup);
     for (let run = 0; run < runs; run++) {
-      bare.push(await load(baseline.url, undefined, seconds));
-      gateway.push(await load(gatewayUrl, token, seconds));
+      const b0 = await measured({ 'bare express': baseline.child.pid }, () =>
+        load(baseline.url, undefined, seconds),
+      );
+      const g0 = await measured(
+        { gateway: system.processGroup('gateway'), project: system.processGroup('project') },
+        () => load(gatewayUrl, token, seconds),
+      );
+      bare.push(b0.load);
+      gateway.push(g0.load);
+      if (b0.cpu) bareCpu.push(b0.cpu);
+      if (g0.cpu) gatewayCpu.push(g0.cpu);
       const g = gateway[run]!;
       const b = bare[run]!;
       context.say(
@@ -131,8 +170,8 @@ export async function runGateway(context: BenchContext): Promise<SectionResult> 
   ];
   const markdown = [
     `autocannon in the bench process, ${CONNECTIONS} connections, ${runs} alternating runs of ${seconds} s each after ` +
-      `a ${warmup} s warm-up of each. Gateway: \`GET /v1/projects\` with a dev-issuer bearer token (ES256 verified ` +
-      `by the gateway, then again by the project service), proxied to the project service, which lists ${PROJECTS} ` +
+      `a ${warmup} s warm-up of each. Gateway: \`GET /v1/projects\` with a dev-issuer bearer token (ES256, verified ` +
+      `by the gateway and again by the project service, each of which then remembers the verified token for up to 30 s), proxied to the project service, which lists ${PROJECTS} ` +
       `projects from its SQLite table store (${bytes} bytes of JSON). Baseline: a bare express app answering the same ` +
       `JSON with \`res.json\`. Every server is a process of its own; all share the 2 cores with autocannon.`,
     '',
@@ -142,6 +181,7 @@ export async function runGateway(context: BenchContext): Promise<SectionResult> 
     ),
     '',
     `Throughput ratio gateway / bare express, run by run: ${fmtSpread(ratio)}.`,
+    ...cpuProfile(gatewayCpu, bareCpu),
   ].join('\n');
   return {
     id: 'gateway',
@@ -178,4 +218,39 @@ export async function runGateway(context: BenchContext): Promise<SectionResult> 
     ],
     data: { gateway, bare },
   };
+}
+
+/**
+ * Where the CPU goes, per request, and the throughput it allows: with every process on the same 2
+ * cores, no setup serves more than 2 s of CPU per second divided by its CPU per request.
+ */
+function cpuProfile(gateway: CpuPerRequest[], bare: CpuPerRequest[]): string[] {
+  if (gateway.length === 0 || bare.length === 0) return [];
+  const cores = 2;
+  const names = (runs: CpuPerRequest[]) => Object.keys(runs[0]!);
+  const median = (runs: CpuPerRequest[], name: string) =>
+    spread(runs.map((r) => r[name] ?? Number.NaN)).median;
+  const total = (runs: CpuPerRequest[]) =>
+    names(runs).reduce((sum, name) => sum + median(runs, name), 0);
+  const rows = [
+    ...names(gateway).map((name) => [`gateway run: ${name}`, fmt(median(gateway, name), 0)]),
+    ['gateway run: all', fmt(total(gateway), 0)],
+    ...names(bare).map((name) => [`bare run: ${name}`, fmt(median(bare, name), 0)]),
+    ['bare run: all', fmt(total(bare), 0)],
+  ];
+  const ceiling = (runs: CpuPerRequest[]) => (cores * 1e6) / total(runs);
+  return [
+    '',
+    'CPU per request (µs, user + system, median over the runs), from /proc for each process group ' +
+      'and from the bench process for autocannon:',
+    '',
+    table(['process', 'µs per request'], rows),
+    '',
+    `On ${cores} cores, that CPU alone caps the gateway path at ${fmt(ceiling(gateway), 0)} req/s ` +
+      `and bare express at ${fmt(ceiling(bare), 0)} req/s: a ceiling ratio of ` +
+      `${fmt(ceiling(gateway) / ceiling(bare))}. The gateway path is two Node.js HTTP servers and one ` +
+      `HTTP client per request (the gateway parses the request, verifies the token, proxies over a ` +
+      `kept-alive connection; the project service parses it again, checks the token, reads SQLite ` +
+      `and writes JSON), against one server in the baseline.`,
+  ];
 }

@@ -44,6 +44,8 @@ export interface System {
   token(tenantId: string, userId: string, tier?: string): Promise<string>;
   /** The variables the services were started with (mode, data directory or AWS resources, ...). */
   env: Record<string, string>;
+  /** The process group of a service (its pid under `tsx`), for benchmarks that read its CPU time. */
+  processGroup(name: ServiceName): number | undefined;
   /** Signals one service's process group (default SIGKILL) and waits until it has exited. */
   kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a service that was killed again, on its port and with its environment; waits for /healthz. */
@@ -166,6 +168,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       logDir,
       token: (tenantId, userId, tier) => devToken(issuerUrl, { tenantId, userId, tier }),
       env: { ...env, ...options.env },
+      processGroup: (name) => running.find((r) => r.name === name)?.child.pid,
       async kill(name, signal = 'SIGKILL') {
         const target = running.find((r) => r.name === name);
         if (!target) throw new Error(`no process named ${name}`);
