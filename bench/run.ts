@@ -109,7 +109,14 @@ async function main(): Promise<void> {
   // With --only, the other sections of the last run at this scale stay in the report.
   const all =
     names.length < Object.keys(BENCHMARKS).length ? merge(resultsFile, sections, scale) : sections;
-  const report = renderReport({ sections: all, started, seconds, scale, failures });
+  const report = renderReport({
+    sections: all,
+    started,
+    seconds,
+    scale,
+    failures,
+    measured: names,
+  });
   // Formatted with the repository's own settings, as its format check wants every file.
   const prettier = await import('prettier');
   const format = async (text: string, file: string) =>

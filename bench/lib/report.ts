@@ -18,8 +18,17 @@ export function renderReport(options: {
   seconds: number;
   scale: Scale;
   failures: string[];
+  /** The ids of the sections this run measured; the others are kept from earlier runs. */
+  measured: string[];
 }): string {
-  const { sections, started, seconds, scale, failures } = options;
+  const { sections, started, seconds, scale, failures, measured } = options;
+  const kept = sections.filter((section) => !measured.includes(section.id));
+  const run =
+    `- Run: ${scale}${scale === 'full' ? '' : ' (reduced sizes)'}, ${Math.round(seconds)} s in all` +
+    (kept.length === 0
+      ? ''
+      : ` for ${measured.join(', ')}; ${kept.map((s) => s.id).join(', ')} kept from earlier ` +
+        'runs at this scale (each section says when it was measured and how long it took)');
   const targets = sections.flatMap((section) =>
     section.targets.map((t) => [section.title, t.name, t.target, t.measured, metText(t.met)]),
   );
@@ -32,7 +41,7 @@ export function renderReport(options: {
     '',
     `- Machine: ${machineDescription()}`,
     `- Date: ${started.toISOString()}`,
-    `- Run: ${scale}${scale === 'full' ? '' : ' (reduced sizes)'}, ${Math.round(seconds)} s in all`,
+    run,
     '- The machine is shared: the load average under each section says how much else ran beside it.',
     ...(failures.length > 0 ? [`- Failed: ${failures.join(', ')}`] : []),
     '',
