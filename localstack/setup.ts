@@ -8,13 +8,13 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  awsModeEnv,
   createAwsClients,
   provisionBucket,
   provisionMessaging,
   provisionTables,
   tableNamesFor,
 } from '@jitkb/shared/aws';
-import type { ConsumerName, TableName } from '@jitkb/shared';
 
 export interface SetupOptions {
   region: string;
@@ -23,16 +23,6 @@ export interface SetupOptions {
   bucket?: string;
   corsOrigins?: string[];
 }
-
-const TABLE_VARIABLES: Record<TableName, string> = {
-  projects: 'TABLE_PROJECTS',
-  files: 'TABLE_FILES',
-  kbFiles: 'TABLE_KB_FILES',
-  chats: 'TABLE_CHATS',
-  chatHistory: 'TABLE_CHAT_HISTORY',
-  rateLimits: 'TABLE_RATE_LIMITS',
-  leases: 'TABLE_LEASES',
-};
 
 /** Provisions all resources; returns the services' environment (variable → value). */
 export async function setupAws(options: SetupOptions): Promise<Record<string, string>> {
@@ -49,22 +39,14 @@ export async function setupAws(options: SetupOptions): Promise<Record<string, st
         ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
       }),
     ]);
-    const env: Record<string, string> = {
-      JITKB_MODE: 'aws',
-      AWS_REGION: options.region,
-      ...(options.endpoint ? { AWS_ENDPOINT_URL: options.endpoint } : {}),
-      EVENTS_TOPIC_ARN: messaging.topicArn,
-      BUCKET_NAME: bucket,
-    };
-    for (const [table, variable] of Object.entries(TABLE_VARIABLES) as Array<[TableName, string]>) {
-      env[variable] = tableNames[table];
-    }
-    for (const [consumer, url] of Object.entries(messaging.queueUrls) as Array<
-      [ConsumerName, string]
-    >) {
-      env[`QUEUE_URL_${consumer.toUpperCase()}`] = url;
-    }
-    return env;
+    return awsModeEnv({
+      region: options.region,
+      endpoint: options.endpoint,
+      topicArn: messaging.topicArn,
+      bucket,
+      tableNames,
+      queueUrls: messaging.queueUrls,
+    });
   } finally {
     clients.destroy();
   }

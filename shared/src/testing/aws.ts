@@ -23,16 +23,6 @@ export interface TestAwsResources {
   queueUrls: Record<ConsumerName, string>;
 }
 
-const TABLE_VARIABLES: Record<TableName, string> = {
-  projects: 'TABLE_PROJECTS',
-  files: 'TABLE_FILES',
-  kbFiles: 'TABLE_KB_FILES',
-  chats: 'TABLE_CHATS',
-  chatHistory: 'TABLE_CHAT_HISTORY',
-  rateLimits: 'TABLE_RATE_LIMITS',
-  leases: 'TABLE_LEASES',
-};
-
 /** Creates a fresh topic with its queues, the tables and a bucket on the test run's emulator. */
 export async function provisionTestAws(label: string): Promise<TestAwsResources> {
   // Loaded here only, so that an embedded test never loads the AWS SDK.
@@ -48,19 +38,14 @@ export async function provisionTestAws(label: string): Promise<TestAwsResources>
       aws.provisionTables({ dynamodb: clients.dynamodb, tableNames }),
       aws.provisionBucket({ s3: clients.s3, bucket: prefix }),
     ]);
-    const env: Record<string, string> = {
-      JITKB_MODE: 'aws',
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL: endpoint,
-      EVENTS_TOPIC_ARN: messaging.topicArn,
-      BUCKET_NAME: prefix,
-    };
-    for (const [table, variable] of Object.entries(TABLE_VARIABLES) as Array<[TableName, string]>) {
-      env[variable] = tableNames[table];
-    }
-    for (const [consumer, url] of Object.entries(messaging.queueUrls)) {
-      env[`QUEUE_URL_${consumer.toUpperCase()}`] = url;
-    }
+    const env = aws.awsModeEnv({
+      region: 'us-east-1',
+      endpoint,
+      topicArn: messaging.topicArn,
+      bucket: prefix,
+      tableNames,
+      queueUrls: messaging.queueUrls,
+    });
     return { prefix, env, tableNames, queueUrls: messaging.queueUrls };
   } finally {
     clients.destroy();

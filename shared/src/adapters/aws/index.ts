@@ -18,17 +18,47 @@ export { provisionMessaging } from './provision/messaging';
 export { provisionTables, tableNamesFor } from './provision/tables';
 export { provisionBucket } from './provision/bucket';
 
+/** The variable that names each table. */
+export const TABLE_VARIABLES = {
+  projects: 'TABLE_PROJECTS',
+  files: 'TABLE_FILES',
+  kbFiles: 'TABLE_KB_FILES',
+  chats: 'TABLE_CHATS',
+  chatHistory: 'TABLE_CHAT_HISTORY',
+  rateLimits: 'TABLE_RATE_LIMITS',
+  leases: 'TABLE_LEASES',
+} as const satisfies Record<TableName, keyof AwsModeConfig>;
+
+const TABLES = Object.keys(TABLE_VARIABLES) as TableName[];
+
 /** Table names from the TABLE_* variables. */
 export function tableNamesFromConfig(config: AwsModeConfig): Record<TableName, string> {
-  return {
-    projects: config.TABLE_PROJECTS,
-    files: config.TABLE_FILES,
-    kbFiles: config.TABLE_KB_FILES,
-    chats: config.TABLE_CHATS,
-    chatHistory: config.TABLE_CHAT_HISTORY,
-    rateLimits: config.TABLE_RATE_LIMITS,
-    leases: config.TABLE_LEASES,
+  return Object.fromEntries(
+    TABLES.map((table) => [table, config[TABLE_VARIABLES[table]]]),
+  ) as Record<TableName, string>;
+}
+
+/** Provisioned resources, as the services' environment for the aws mode names them. */
+export function awsModeEnv(resources: {
+  region: string;
+  endpoint?: string | undefined;
+  topicArn: string;
+  bucket: string;
+  tableNames: Record<TableName, string>;
+  queueUrls: Partial<Record<ConsumerName, string>>;
+}): Record<string, string> {
+  const env: Record<string, string> = {
+    JITKB_MODE: 'aws',
+    AWS_REGION: resources.region,
+    ...(resources.endpoint ? { AWS_ENDPOINT_URL: resources.endpoint } : {}),
+    EVENTS_TOPIC_ARN: resources.topicArn,
+    BUCKET_NAME: resources.bucket,
   };
+  for (const table of TABLES) env[TABLE_VARIABLES[table]] = resources.tableNames[table];
+  for (const [consumer, url] of Object.entries(resources.queueUrls)) {
+    env[`QUEUE_URL_${consumer.toUpperCase()}`] = url;
+  }
+  return env;
 }
 
 function queueUrlsFromConfig(config: AwsModeConfig): Partial<Record<ConsumerName, string>> {
