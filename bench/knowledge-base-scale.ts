@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger, type Embedder } from '@jitkb/shared';
+import { seededRandom } from '@jitkb/shared/testing';
 import { SqliteKnowledgeBase } from '../shared/src/adapters/local/sqlite-knowledge-base';
 import { buildRetrievalFilter } from '../shared/src/knowledge-base/filter';
 
@@ -17,15 +18,8 @@ const CHUNKS_PER_FILE = 100;
 const DIMENSIONS = 384;
 const VOCABULARY = Array.from({ length: 20_000 }, (_, i) => `w${i.toString(36)}`);
 
-let seed = 42;
-function random(): number {
-  // mulberry32: reproducible runs.
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+// Reproducible runs.
+const random = seededRandom(42);
 
 function word(): string {
   // Zipf-like: low ranks are common, as in real text.

@@ -6,25 +6,19 @@
  */
 import { createHash } from 'node:crypto';
 import type { Embedder } from '@jitkb/shared';
+import { seededRandom } from '@jitkb/shared/testing';
 
 /** all-MiniLM-L6-v2's dimension; the synthetic vectors match the real embedder's. */
 export const DIMENSIONS = 384;
 
-/** mulberry32: small, fast, and good enough for workload generation. */
+/** A seeded generator (seededRandom) with the distributions the workloads draw from. */
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
   private spare: number | undefined;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
 
   int(n: number): number {

@@ -11,6 +11,7 @@ import { scopeOf, SqliteKnowledgeBase } from '../src/adapters/local/sqlite-knowl
 import { buildRetrievalFilter } from '../src/knowledge-base/filter';
 import { ftsMatchAny } from '../src/knowledge-base/ranking';
 import { createLogger } from '../src/logging/logger';
+import { seededRandom } from '../src/testing/random';
 import type { Chunk } from '../src/ports';
 
 const log = createLogger({ service: 'test', level: 'silent' });
@@ -25,19 +26,8 @@ const QUESTIONS = [
   'w5ord w15ord',
 ];
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    // mulberry32: the same data on every run.
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function chunksOf(seed: number, count: number): Chunk[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, (_, index) => {
     const length = 4 + Math.floor(next() * 20);
     const words = Array.from({ length }, () => WORDS[Math.floor(next() ** 2 * WORDS.length)]!);

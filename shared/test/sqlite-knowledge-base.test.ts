@@ -7,6 +7,7 @@ import { scopeOf, SqliteKnowledgeBase } from '../src/adapters/local/sqlite-knowl
 import { buildRetrievalFilter } from '../src/knowledge-base/filter';
 import { ftsMatchAny } from '../src/knowledge-base/ranking';
 import { createLogger } from '../src/logging/logger';
+import { seededRandom } from '../src/testing/random';
 import type { Chunk, Embedder } from '../src/ports';
 
 const log = createLogger({ service: 'test', level: 'silent' });
@@ -16,17 +17,6 @@ const DIMENSIONS = 18;
 const FILES = Array.from({ length: 10 }, (_, i) => `f${i}`);
 const WORDS = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu'.split(' ');
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    // mulberry32: the same data on every run.
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function seedOf(text: string): number {
   let hash = 2166136261;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
@@ -35,7 +25,7 @@ function seedOf(text: string): number {
 
 /** A unit vector drawn from the text's hash: the same text always has the same vector. */
 function vectorOf(text: string): Float32Array {
-  const next = random(seedOf(text));
+  const next = seededRandom(seedOf(text));
   const vector = Float32Array.from({ length: DIMENSIONS }, () => next() - 0.5);
   const norm = Math.hypot(...vector);
   return vector.map((x) => x / norm);
@@ -49,7 +39,7 @@ const embedder: Embedder = {
 };
 
 function chunksOf(fileId: string, count: number): Chunk[] {
-  const next = random(seedOf(fileId));
+  const next = seededRandom(seedOf(fileId));
   return Array.from({ length: count }, (_, index) => {
     const words = Array.from({ length: 8 }, () => WORDS[Math.floor(next() * WORDS.length)]!);
     const text = `${fileId} ${index} ${words.join(' ')}`;

@@ -2,3 +2,4 @@ export * from './moto';
 export * from './aws';
 export * from './testbed';
 export * from './tokens';
+export * from './random';

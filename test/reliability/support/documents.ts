@@ -2,24 +2,13 @@
  * Documents for the suites: deterministic text of a few chunks, and vocabularies of made-up words
  * that occur in no other tenant's documents (so that a leak is unmistakable).
  */
+import { seededRandom } from '@jitkb/shared/testing';
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'zu', 're', 'tan', 'vel', 'dor', 'qui', 'sep', 'yas', 'brin'];
 
-/** A pseudo-random generator with a seed (mulberry32): the same seed, the same text. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` distinct made-up words starting with `prefix` (letters only, so BM25 keeps them). */
 export function vocabulary(prefix: string, count: number, seed: number): string[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const words = new Set<string>();
   while (words.size < count) {
     let word = prefix;
@@ -54,7 +43,7 @@ const FILLER = [
 
 /** Paragraphs of sentences mixing `words` with filler; about `chars` characters. */
 export function documentText(words: readonly string[], seed: number, chars: number): string {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const pick = (list: readonly string[]) => list[Math.floor(random() * list.length)] ?? 'x';
   const paragraphs: string[] = [];
   let length = 0;
